@@ -1,0 +1,123 @@
+"""Pretraining throughput (ECGs/s, steady state) of full optimiser steps, visible-only vs all-token encoding, fp32 vs bf16.
+
+Each step is the trainer's own `core_ecg.train.train_step`: the DataLoader batch from the memory-mapped cache, FDA on
+both views, STDM masks, encoder, projector + InfoNCE, decoder + masked MSE, backward, gradient clipping, AdamW and
+the schedule. After `--warmup` steps, `--steps` steps are timed. In the same process the same model is also timed
+with every token encoded (`--encodings visible,all`): hidden patches are zeroed, all L*N tokens pass the encoder,
+and the visible outputs are gathered for the unchanged decoder and loss (a BERT/SimMIM-style encoder, the cost a
+model without MAE-style visible-only encoding pays). FLOPs of one step (forward + backward, matmul/attention ops)
+are counted with torch.utils.flop_counter.FlopCounterMode and set against the matmul peak measured in the same run.
+
+Usage:
+  python benchmarks/train_throughput.py --preset tiny --fs 100
+  python benchmarks/train_throughput.py --preset small --fs 500 --patch-seconds 0.5 --precisions bf16 --steps 10
+Prints one JSON line per (precision, encoding), then one line of ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import types
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from common import SAMPLE, emit, machine, resampled_sample
+from matmul_peak import measure as matmul_gflops
+
+from core_ecg.model import CoReConfig, CoReECG, visible_index
+from core_ecg.stdm import stdm_ratio
+from core_ecg.train import Runtime, TrainConfig, build_run, deterministic_algorithms, train_step
+
+
+def encode_all_tokens(self: CoReECG, x, mask=None, lead_idx=None):
+    "Every token through the encoder (hidden patches zeroed), then [CLS] + the visible outputs, as `encode` returns."
+    if mask is None:
+        return CoReECG.encode(self, x, None, lead_idx)
+    xz = self.patchify(x).masked_fill(mask[..., None], 0.0).flatten(-2)
+    h = CoReECG.encode(self, xz, None, lead_idx)
+    vis = h[:, 1:].gather(1, visible_index(mask)[..., None].expand(-1, -1, h.shape[-1]))
+    return torch.cat([h[:, :1], vis], 1)
+
+
+def batches_forever(run):
+    "Batches of the run's loader, epoch after epoch."
+    epoch = 0
+    while True:
+        run.sampler.set_epoch(epoch)
+        yield from run.loader
+        epoch += 1
+
+
+def measure(data, model_cfg: CoReConfig, train_cfg: TrainConfig, encoding: str, warmup: int, steps: int) -> dict:
+    "Steady-state ECGs/s and FLOPs per step of one configuration."
+    with tempfile.TemporaryDirectory() as tmp, deterministic_algorithms(train_cfg.deterministic):
+        run = build_run(data, Path(tmp), model_cfg, train_cfg, Runtime())
+        if encoding == "all":
+            run.model.encode = types.MethodType(encode_all_tokens, run.model)
+        batches = batches_forever(run)
+        for _ in range(warmup):
+            train_step(run, batches)
+        with FlopCounterMode(display=False) as fc:
+            train_step(run, batches)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            rec = train_step(run, batches)
+        dt = time.perf_counter() - t0
+    flops = fc.get_total_flops()
+    return {"ecgs_per_s": round(steps * train_cfg.batch_size / dt, 2), "s_per_step": round(dt / steps, 4),
+            "gflop_per_step": round(flops / 1e9, 2), "achieved_gflops": round(flops * steps / dt / 1e9, 1),
+            "last_loss": round(rec["loss"], 4)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="tiny", choices=("tiny", "small", "base"))
+    p.add_argument("--fs", type=int, default=100, help="100 uses data/ptbxl100; other rates resample it to a /tmp cache")
+    p.add_argument("--patch-seconds", type=float, default=0.5)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--precisions", default="fp32,bf16", help="comma list of fp32, bf16")
+    p.add_argument("--encodings", default="visible,all", help="comma list of visible, all")
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=True,
+                   help="torch.use_deterministic_algorithms, as the trainer does on CPU by default")
+    p.add_argument("--peak-seconds", type=float, default=2.0, help="seconds per dtype of the matmul-peak measurement (0: skip)")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    data = SAMPLE if a.fs == 100 else resampled_sample(Path(tempfile.gettempdir()) / f"core_ecg_sample_{a.fs}hz", a.fs)
+    model_cfg = CoReConfig.preset(a.preset, fs=a.fs, patch_seconds=a.patch_seconds)
+    n_params = sum(p.numel() for p in CoReECG(model_cfg).parameters())
+    L, N = model_cfg.n_leads, model_cfg.n_patches
+    hidden = stdm_ratio(L, N, model_cfg.time_ratio, model_cfg.lead_ratio)
+    results = {}
+    for prec in a.precisions.split(","):
+        for enc in a.encodings.split(","):
+            train_cfg = TrainConfig(batch_size=a.batch_size, bf16=prec == "bf16", deterministic=a.deterministic,
+                                    num_workers=0, progress=False, epochs=1000)
+            r = measure(data, model_cfg, train_cfg, enc, a.warmup, a.steps)
+            results[prec, enc] = r
+            emit({"bench": "train_throughput", "preset": a.preset, "fs": a.fs, "patch": model_cfg.patch_size,
+                  "tokens": L * N, "hidden_ratio": round(hidden, 3), "params_M": round(n_params / 1e6, 2),
+                  "batch": a.batch_size, "precision": prec, "encoding": enc, "deterministic": a.deterministic,
+                  **r, **machine()})
+    ratios = {f"visible_over_all_{p}": round(results[p, "visible"]["ecgs_per_s"] / results[p, "all"]["ecgs_per_s"], 2)
+              for p in a.precisions.split(",") if (p, "visible") in results and (p, "all") in results}
+    for e in a.encodings.split(","):
+        if ("fp32", e) in results and ("bf16", e) in results:
+            ratios[f"bf16_over_fp32_{e}"] = round(results["bf16", e]["ecgs_per_s"] / results["fp32", e]["ecgs_per_s"], 2)
+    if a.peak_seconds > 0:
+        for prec, dt in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+            peak = matmul_gflops(dt, 2048, a.peak_seconds)
+            ratios[f"matmul_peak_{prec}_gflops"] = round(peak, 1)
+            for (pr, enc), r in results.items():
+                if pr == prec:
+                    ratios[f"share_of_peak_{prec}_{enc}"] = round(r["achieved_gflops"] / peak, 3)
+    emit({"bench": "train_throughput_summary", "preset": a.preset, "fs": a.fs, **ratios, **machine()})
+
+
+if __name__ == "__main__":
+    main()
