@@ -435,7 +435,7 @@ def plot_reconstruction(model: CoReECG, x: np.ndarray, seed: int = 0):
         mu, sd = target.mean(-1, keepdim=True), target.std(-1, keepdim=True)
         pred = pred * (sd + 1e-6) + mu
     rec = np.where(mask[..., None], pred.numpy(), np.nan).reshape(len(LEADS), -1)
-    fig = Figure(figsize=(12, 10), dpi=72)
+    fig = Figure(figsize=(11, 9), dpi=60)
     ax = fig.subplots()
     plot_ecg(x, model.cfg.fs, mask=mask, ax=ax, title="hidden patches (shaded) and their reconstruction (red)")
     t = np.arange(rec.shape[-1]) / model.cfg.fs

@@ -12,6 +12,7 @@ import math
 import os
 import random
 import time
+import warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -429,7 +430,9 @@ def train_step(run: Run, batches: Iterator) -> dict:
         run.optimizer.step(); run.state.nonfinite_streak = 0
     lr = run.scheduler.get_last_lr()[0]
     run.optimizer.zero_grad(set_to_none=True)
-    run.scheduler.step()
+    with warnings.catch_warnings():   # torch warns when a skipped first step leaves the optimiser unstepped: intended here
+        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler.step\(\)` before")
+        run.scheduler.step()
     st = run.state
     st.step += 1; st.batch_in_epoch += cfg.accum_steps
     st.samples_seen += cfg.batch_size * cfg.accum_steps * run.rt.world

@@ -355,18 +355,19 @@ def study(args) -> None:
                                                         "amplitude statistics, percentiles and 3 band powers",
                                                         command=HANDCRAFTED_CMD.format(select=select)))
     ckpt = units_dir(args.out) / "core_ecg" / "last.pt"
-    baselines = tuple(b for b in ("random", "supervised", "handcrafted") if b not in args.skip_baselines)
+    baselines = tuple(args.axis_baselines)
     if "fractions" in args.axes:
         small = tuple(f for f in args.fractions if f < 1)
         add(do_unit(units_dir(args.out) / "fractions", lambda: harness_baselines(
             args.data, args, baselines, fractions=small, seeds=tuple(args.fraction_seeds), checkpoint=ckpt)),
-            "fractions", "fractions (all encoders)", dict(command=AXIS_CMD.format(what=f"fractions={small}, "
-                                                                                  f"seeds={tuple(args.fraction_seeds)}")))
+            "fractions", "fractions (all encoders)", dict(command=AXIS_CMD.format(
+                what=f"fractions={small}, seeds={tuple(args.fraction_seeds)}", baselines=baselines)))
     if "leads" in args.axes:
         subsets = tuple(l for l in args.lead_sets if l != "12")
         add(do_unit(units_dir(args.out) / "leads", lambda: harness_baselines(
             args.data, args, baselines, lead_sets=subsets, checkpoint=ckpt)),
-            "leads", "lead subsets (all encoders)", dict(command=AXIS_CMD.format(what=f"lead_sets={subsets}")))
+            "leads", "lead subsets (all encoders)", dict(command=AXIS_CMD.format(what=f"lead_sets={subsets}",
+                                                                                  baselines=baselines)))
     if "pool" in args.axes:
         for name in ("random_init", "core_ecg"):
             run = units_dir(args.out) / name
@@ -387,7 +388,7 @@ def study(args) -> None:
 
 SUPERVISED_CMD = "core_ecg.evaluate.evaluate(None, DATA, baselines=('supervised',), finetune_cfg=<budget above>)"
 HANDCRAFTED_CMD = "core_ecg.evaluate.evaluate(None, DATA, baselines=('handcrafted',), select='{select}')"
-AXIS_CMD = "core_ecg.evaluate.evaluate('runs/core_ecg/last.pt', DATA, {what}, baselines=('random', 'supervised', 'handcrafted'))"
+AXIS_CMD = "core_ecg.evaluate.evaluate('runs/core_ecg/last.pt', DATA, {what}, baselines={baselines})"
 
 
 # ---------------------------------------------------------------------------------------------- reporting
@@ -714,7 +715,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--lead-sets", type=csv_list(str), default=list(LEAD_SETS), help="(default: 12,limb,precordial,I,II)")
     g.add_argument("--sup-epochs", type=int, default=10, help="supervised baseline: max epochs (default: %(default)s)")
     g.add_argument("--sup-patience", type=int, default=3, help="supervised baseline: early-stopping patience (default: %(default)s)")
-    g.add_argument("--skip-baselines", type=csv_list(str), default=[], help="e.g. supervised (smoke runs)")
+    g.add_argument("--skip-baselines", type=csv_list(str), default=[], help="main axis: e.g. supervised (smoke runs)")
+    g.add_argument("--axis-baselines", type=csv_list(str), default=["random", "supervised", "handcrafted"],
+                   help="baselines of the fractions and leads axes (default: random,supervised,handcrafted)")
     g.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default: %(default)s)")
     g.add_argument("--boot-seed", type=int, default=0)
     g.add_argument("--threads", type=int, default=2, help="torch threads, here and in each pretraining (default: %(default)s)")
@@ -725,9 +728,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    bad = [a for a in args.axes if a not in AXES] + [v for v in args.variants or [] if v not in BY_NAME]
+    bad = ([a for a in args.axes if a not in AXES] + [v for v in args.variants or [] if v not in BY_NAME]
+           + [b for b in args.axis_baselines if b not in ("random", "supervised", "handcrafted")])
     if bad:
-        raise SystemExit(f"ablation.py: unknown axis or variant {bad}; axes {AXES}, variants {tuple(BY_NAME)}")
+        raise SystemExit(f"ablation.py: unknown axis, variant or baseline {bad}; axes {AXES}, variants {tuple(BY_NAME)}, "
+                         "baselines random, supervised, handcrafted")
     args.argv = argv
     args.budget = Budget(args.steps, args.batch_size, args.lr,
                          args.steps // 10 if args.warmup_steps is None else args.warmup_steps, args.bf16, args.preset)
