@@ -414,7 +414,7 @@ def add_demo(sub, parents: list) -> None:
     p.add_argument("--data", type=existing, default=None, help="a labelled cache (default: the embedded data/ptbxl100)")
     p.add_argument("--preset", choices=tuple(PRESETS), default="tiny", help="model size (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--max-train", type=positive_int, default=None, help="probe on a stratified subset of train (quick runs)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="pretraining batch size (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
 
 # %% ../nbs/07_cli.ipynb #28cd8b3b
@@ -465,18 +465,19 @@ def plot_embedding_map(features: dict[str, np.ndarray], y: np.ndarray, label_nam
 
 # %% ../nbs/07_cli.ipynb #3f14dd71
 def run_demo(out: str | Path = "demo_report", minutes: float = 7.0, data: str | Path | None = None, preset: str = "tiny",
-             seed: int = 0, max_train: int | None = None) -> tuple[Path, str]:
+             seed: int = 0, batch_size: int = 64) -> tuple[Path, str]:
     "Pretrain on the train split for `minutes`, probe on train, report on val beside baselines; (report.md, AUROC table)."
     from matplotlib.figure import Figure
     from core_ecg import evaluate as ev
     out, data = Path(out), Path(data) if data else default_demo_data()
     cache = open_cache(data)
     cfg = CoReConfig.preset(preset, fs=cache.fs, seconds=cache.n_samples / cache.fs)
-    tcfg = TrainConfig(epochs=1000, max_minutes=minutes, split="train", seed=seed, ckpt_every=50, log_every=10)
+    tcfg = TrainConfig(epochs=1000, max_minutes=minutes, split="train", seed=seed, batch_size=batch_size, ckpt_every=50,
+                       log_every=10)
     out.mkdir(parents=True, exist_ok=True)
     ckpt = pretrain(cache, out / "run", cfg, tcfg, resume=True)
     model, state = CoReECG.from_checkpoint(ckpt), load_checkpoint(ckpt)["state"]
-    df = ev.evaluate(model, cache, "linear", seeds=[seed], baselines=["random", "handcrafted"], max_train=max_train)
+    df = ev.evaluate(model, cache, "linear", seeds=[seed], baselines=["random", "handcrafted"])
     df.drop(columns=list(ev.ARRAY_COLUMNS)).to_csv(out / "results.csv", index=False)
     table = ev.results_markdown(df)
     shutil.copyfile(out / "run" / "loss.png", out / "loss.png")
@@ -520,7 +521,7 @@ with the pretraining's initial weights; `handcrafted` are per-lead statistics an
 
 def cmd_demo(args) -> int:
     "core-ecg demo: run it; print the AUROC table and where the report is."
-    report, table = run_demo(args.out, args.minutes, args.data, args.preset, args.seed, args.max_train)
+    report, table = run_demo(args.out, args.minutes, args.data, args.preset, args.seed, args.batch_size)
     print(table)
     print(f"\nreport: {report}")
     return 0

@@ -303,7 +303,7 @@ def truncate_metrics(path: Path, step: int) -> None:
 def plot_metrics(records: list[dict], title: str | None = None) -> Figure:
     "Loss curves (total, reconstruction, contrastive) and the learning rate against the optimiser step."
     from matplotlib.figure import Figure   # here, not at the top: keeps `import core_ecg.train` (and the CLI) quick
-    rows = [r for r in records if "loss" in r]
+    rows = [r for r in records if r.get("loss") is not None]
     fig = Figure(figsize=(8, 3), dpi=80)
     ax, ax_lr = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
     steps = [r["step"] for r in rows]
@@ -395,7 +395,8 @@ def build_run(data, out: Path, model_cfg: CoReConfig, train_cfg: TrainConfig, rt
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     loader = DataLoader(dataset, batch_size=train_cfg.batch_size, sampler=sampler, num_workers=workers,
                         pin_memory=rt.device.type == "cuda", persistent_workers=workers > 0,
-                        prefetch_factor=4 if workers else None, drop_last=True)
+                        prefetch_factor=4 if workers else None, drop_last=True,
+                        generator=seeded_generator(train_cfg.seed, rt.rank, 2))
     return Run(Path(out), model_cfg, train_cfg, rt, model, net, optimizer, scheduler, sampler, loader,
                generators, resolve_bf16(train_cfg.bf16, rt.device), steps_per_epoch)
 
@@ -571,7 +572,8 @@ def run_loop(run: Run, metrics) -> None:
                 if budget and not run.schedule.fitted and st.step - start_step == 10:
                     fit_schedule(run, (time.monotonic() - start) / 10, seconds_left)
                     bar.total = run.schedule.total; bar.refresh()
-                stop = should_stop(run, seconds_left) or (cfg.max_steps is not None and st.step >= cfg.max_steps)
+                stop = (budget is not None and should_stop(run, seconds_left)) or (cfg.max_steps is not None
+                                                                                    and st.step >= cfg.max_steps)
                 if stop or st.step >= run.schedule.total:
                     break
                 if st.step % cfg.ckpt_every == 0:
