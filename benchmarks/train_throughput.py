@@ -12,6 +12,7 @@ and are set against the matmul peak measured in the same run.
 Usage:
   python benchmarks/train_throughput.py --preset tiny --fs 100
   python benchmarks/train_throughput.py --preset small --fs 500 --patch-seconds 0.5 --precisions bf16 --steps 10
+  python benchmarks/train_throughput.py --preset base --device cuda --precisions bf16 --batch-size 256   # a GPU
 Prints one JSON line per (precision, encoding), then one line of ratios.
 """
 from __future__ import annotations
@@ -62,9 +63,9 @@ def batches_forever(run):
 
 
 def measure(data, model_cfg: CoReConfig, train_cfg: TrainConfig, encoding: str, warmup: int, steps: int) -> dict:
-    "Steady-state ECGs/s and FLOPs per step of one configuration."
+    "Steady-state ECGs/s and FLOPs per step of one configuration (train_step syncs a CUDA device through .tolist())."
     with tempfile.TemporaryDirectory() as tmp, deterministic_algorithms(train_cfg.deterministic):
-        run = build_run(data, Path(tmp), model_cfg, train_cfg, Runtime())
+        run = build_run(data, Path(tmp), model_cfg, train_cfg, Runtime(device=torch.device(train_cfg.device)))
         if encoding == "all":
             run.model.encode = types.MethodType(encode_all_tokens, run.model)
         batches = batches_forever(run)
@@ -94,11 +95,14 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=True,
-                   help="torch.use_deterministic_algorithms, as the trainer does on CPU by default")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (the matmul peak is measured on the CPU only)")
+    p.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=None,
+                   help="torch.use_deterministic_algorithms (default: the trainer's: on for CPU, off for CUDA)")
     p.add_argument("--peak-seconds", type=float, default=2.0, help="seconds per dtype of the matmul-peak measurement (0: skip)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    if a.deterministic is None:
+        a.deterministic = a.device == "cpu"
     data = SAMPLE if a.fs == 100 else resampled_sample(Path(tempfile.gettempdir()) / f"core_ecg_sample_{a.fs}hz", a.fs)
     model_cfg = CoReConfig.preset(a.preset, fs=a.fs, patch_seconds=a.patch_seconds)
     n_params = sum(p.numel() for p in CoReECG(model_cfg).parameters())
@@ -108,7 +112,7 @@ def main() -> None:
     for prec in a.precisions.split(","):
         for enc in a.encodings.split(","):
             train_cfg = TrainConfig(batch_size=a.batch_size, bf16=prec == "bf16", deterministic=a.deterministic,
-                                    num_workers=0, progress=False, epochs=1000)
+                                    num_workers=0, progress=False, epochs=1000, device=a.device)
             r = measure(data, model_cfg, train_cfg, enc, a.warmup, a.steps)
             results[prec, enc] = r
             emit({"bench": "train_throughput", "preset": a.preset, "fs": a.fs, "patch": model_cfg.patch_size,
@@ -120,7 +124,7 @@ def main() -> None:
     for e in a.encodings.split(","):
         if ("fp32", e) in results and ("bf16", e) in results:
             ratios[f"bf16_over_fp32_{e}"] = round(results["bf16", e]["ecgs_per_s"] / results["fp32", e]["ecgs_per_s"], 2)
-    if a.peak_seconds > 0:
+    if a.peak_seconds > 0 and a.device == "cpu":
         for prec, dt in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
             peak = matmul_gflops(dt, 2048, a.peak_seconds)
             ratios[f"matmul_peak_{prec}_gflops"] = round(peak, 1)
