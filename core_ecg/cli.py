@@ -181,7 +181,7 @@ DEMO_HELP = """\
 The whole method on the real PTB-XL sample shipped in data/ptbxl100, offline, on a CPU: pretrain the tiny
 preset for --minutes on the train split, embed train and val with it and with a random-init encoder, fit a linear
 probe on train, report AUROC on val. Writes a report folder (report.md, loss curve, reconstructions, ROC curves,
-a 2-D map of the embeddings) and prints the AUROC table. About --minutes plus two minutes in all.
+a 2-D map of the embeddings) and prints the AUROC table. Pretraining takes --minutes; the evaluation follows.
 
 examples:
   core-ecg demo
@@ -410,7 +410,7 @@ def add_demo(sub, parents: list) -> None:
     p = sub.add_parser("demo", help="pretrain, probe and report on the embedded PTB-XL sample",
                        description=DEMO_HELP, formatter_class=HelpFormatter, parents=parents)
     p.add_argument("--out", type=Path, default=Path("demo_report"), help="report folder (default: %(default)s)")
-    p.add_argument("--minutes", type=positive_float, default=7.0, help="pretraining wall-clock minutes (default: %(default)s)")
+    p.add_argument("--minutes", type=positive_float, default=6.0, help="pretraining wall-clock minutes (default: %(default)s)")
     p.add_argument("--data", type=existing, default=None, help="a labelled cache (default: the embedded data/ptbxl100)")
     p.add_argument("--preset", choices=tuple(PRESETS), default="tiny", help="model size (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
@@ -464,7 +464,7 @@ def plot_embedding_map(features: dict[str, np.ndarray], y: np.ndarray, label_nam
     return fig
 
 # %% ../nbs/07_cli.ipynb #3f14dd71
-def run_demo(out: str | Path = "demo_report", minutes: float = 7.0, data: str | Path | None = None, preset: str = "tiny",
+def run_demo(out: str | Path = "demo_report", minutes: float = 6.0, data: str | Path | None = None, preset: str = "tiny",
              seed: int = 0, batch_size: int = 64) -> tuple[Path, str]:
     "Pretrain on the train split for `minutes`, probe on train, report on val beside baselines; (report.md, AUROC table)."
     from matplotlib.figure import Figure

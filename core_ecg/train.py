@@ -630,10 +630,9 @@ def pretrain(data: str | Path | ECGCache | Dataset, out: str | Path, model_cfg: 
             metrics = MetricsLog(out / "metrics.jsonl", rt.is_main)
             try:
                 run_loop(run, metrics)
-                seg = run.state.elapsed_s
                 save_run(run, snapshot=not snapshot_path(out, run.state.step).exists())
                 metrics.write({"step": run.state.step, "event": "end", "epoch": run.state.epoch,
-                               "samples_seen": run.state.samples_seen, "elapsed_s": round(seg, 3),
+                               "samples_seen": run.state.samples_seen, "elapsed_s": round(run.state.elapsed_s, 3),
                                "nonfinite_total": run.state.nonfinite_total, "weights_sha256": state_hash(run.model)})
             finally:
                 metrics.close()

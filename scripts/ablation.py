@@ -226,16 +226,15 @@ def probe_checkpoint(checkpoint: Path, cache, name: str, seed: int, n_boot: int,
     return Unit(rows, scores, y[va], time.time() - t0)
 
 
-def harness_unit(df: pd.DataFrame, seconds: float, name_of: dict | None = None) -> Unit:
-    "A `core_ecg.evaluate.evaluate` table as a Unit (its `run` keys and val scores kept)."
-    rows = []
+def harness_unit(df: pd.DataFrame, seconds: float) -> Unit:
+    "A `core_ecg.evaluate.evaluate` table as a Unit: its rows (select as val/cv), val scores by `run` key, and val labels."
+    rows, scores = [], {}
     for r in df.to_dict("records"):
-        r = {k: (None if isinstance(v, float) and math.isnan(v) and k in ("hparams",) else v) for k, v in r.items()}
-        r["name"] = (name_of or {}).get(r["encoder"], r["encoder"])
-        r["pool"] = "cls"
-        r["select"] = {"C by val": "val", "epoch by val": "val"}.get(r.get("select"), "cv")
+        y, scores[r["run"]] = np.asarray(r.pop("y")), np.asarray(r.pop("scores"))
+        r["name"], r["pool"] = r["encoder"], "cls"
+        r["select"] = "val" if str(r.get("select")).endswith("by val") else "cv"
         rows.append(r)
-    return Unit(rows, dict(df.attrs["scores"]), np.asarray(df.attrs["y"]), seconds)
+    return Unit(rows, scores, y, seconds)
 
 
 def finetune_config(args):
@@ -522,16 +521,28 @@ def md_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def protocol_lines(args, n_train: int, n_val: int) -> list[str]:
+def not_run(main: pd.DataFrame, frac: pd.DataFrame, leads: pd.DataFrame) -> list[str]:
+    "Variants, baselines and axes of the study that have no rows in these results."
+    names = set(main.name)
+    out = [f"`{v}`" for v in BY_NAME if v not in names]
+    out += [f"the {b} baseline" for b in ("supervised", "handcrafted") if b not in names]
+    out += [f"the {a} axis" for a, present in (("label-fraction", len(frac)), ("lead-subset", len(leads)),
+                                               ("pooling", main.group.eq("pool").any()), ("seeds", main.group.eq("seeds").any()))
+            if not present]
+    return out
+
+
+def protocol_lines(args, n_train: int, n_val: int, main: pd.DataFrame) -> list[str]:
     "The protocol and budget paragraph of ablation.md."
     import torch
     b, n = args.budget, n_train + n_val
+    names = set(main.name)
     return [
-        f"- Data: `{args.data}` ({n} records, 100 Hz, 10 s, 12 leads). Pretraining uses all of them **without labels** "
+        f"- Data: `{args.data}` ({n:,} records, 100 Hz, 10 s, 12 leads). Pretraining uses all of them **without labels** "
         f"(so the val ECGs are seen unlabelled, as in any transductive SSL setting); the probe is fitted on train "
         f"({n_train} records, strat_folds 1-8) and reported on val ({n_val} records, strat_fold 9). There is no test fold here.",
         f"- Pretraining budget, identical for every variant: preset `{b.preset}`, {b.steps} optimiser steps of batch "
-        f"{b.batch_size} ({b.steps * b.batch_size:,} ECGs seen; the cosine schedule spans {b.epochs(n)} epochs), peak lr "
+        f"{b.batch_size} ({b.steps * b.batch_size:,} ECGs seen; the cosine schedule spans {b.epochs(n)} epoch(s)), peak lr "
         f"{b.lr:g}, --warmup-steps {b.warmup_steps} (the trainer caps warm-up at 10 % of the schedule: "
         f"{min(b.warmup_steps, b.epochs(n) * (n // b.batch_size) // 10)} steps), {'bf16' if b.bf16 else 'fp32'} autocast, "
         f"AdamW with weight decay 0.05, seed {args.seed}; "
@@ -542,10 +553,11 @@ def protocol_lines(args, n_train: int, n_val: int) -> list[str]:
         f"- Macro AUROC over the 5 superdiagnostic classes of val; 95 % percentile bootstrap CI over val records "
         f"({args.n_boot} resamples, seed {args.boot_seed}); Δ = paired bootstrap of the difference to the random-init "
         "encoder on the same resamples, with its 95 % CI and two-sided bootstrap p-value. The CIs cover val-set "
-        "sampling only, not the variance of pretraining (see the seeds table).",
-        f"- Supervised baseline: the same `{b.preset}` encoder + linear head trained end-to-end from random init on the "
+        "sampling only, not the variance of pretraining" + (" (see the seeds table)." if main.group.eq("seeds").any()
+                                                           else ", which these results do not measure (one seed)."),
+        *([f"- Supervised baseline: the same `{b.preset}` encoder + linear head trained end-to-end from random init on the "
         f"train labels (harness `finetune`: AdamW, batch {b.batch_size}, at most {args.sup_epochs} epochs, patience "
-        f"{args.sup_patience}, epoch chosen on val, {'bf16' if args.bf16 else 'fp32'}).",
+        f"{args.sup_patience}, epoch chosen on val, {'bf16' if args.bf16 else 'fp32'})."] if "supervised" in names else []),
         "- Handcrafted baseline: per-lead amplitude statistics, percentiles and 3 Welch band powers (harness).",
     ]
 
@@ -579,7 +591,9 @@ def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.Data
     cv = main[main["select"] == "cv"].set_index("name", drop=False)
     lines = ["# CoRe-ECG ablation study on the PTB-XL sample", "",
              "Written by `scripts/ablation.py` from its own runs; nothing here is typed in by hand.", "",
-             "## Protocol and budget", "", *protocol_lines(args, int(val.n_train.iloc[0]), int(val.n_val.iloc[0])), "",
+             "## Protocol and budget", "", *protocol_lines(args, int(val.n_train.iloc[0]), int(val.n_val.iloc[0]), main),
+             *([f"- **Not run** in these results (no rows, no claims): {', '.join(not_run(main, frac, leads))}."]
+               if not_run(main, frac, leads) else []), "",
              "## Components (12 leads, 100 % of the train labels)", ""]
     rows = []
     for name in [n for n in val.index if val.loc[n, "group"] in ("components", "baseline")]:
@@ -638,10 +652,16 @@ def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.Data
               md_table(["unit", "pretraining s", "probe / evaluation s"], [[n, f"{p:.0f}", f"{e:.0f}"] for n, p, e in timings]), "",
               f"This invocation ran {seconds / 60:.1f} min (units finished by an earlier invocation are loaded, not re-run, "
               "and their time is the one recorded then).", ""]
-    return "\n".join(lines + readme_summary(val))
+    return "\n".join(lines + readme_summary(val, not_run(main, frac, leads)))
 
 
-def readme_summary(val: pd.DataFrame) -> list[str]:
+def args_batch(row) -> str:
+    "The batch size in a row's pretraining command."
+    parts = str(row.get("command", "")).split()
+    return parts[parts.index("--batch-size") + 1] if "--batch-size" in parts else "?"
+
+
+def readme_summary(val: pd.DataFrame, missing_parts: list[str]) -> list[str]:
     "A short paragraph and table for the README, worded from the numbers."
     need = [n for n in ("core_ecg", "random_init", "supervised", "handcrafted") if n in val.index]
     if "core_ecg" not in need or "random_init" not in need:
@@ -653,7 +673,9 @@ def readme_summary(val: pd.DataFrame) -> list[str]:
         relation = "significantly below"
     else:
         relation = "not distinguishable from"
-    text = (f"On the 1,625-record PTB-XL sample, after {int(f['steps'])} pretraining steps on a CPU, the frozen CoRe-ECG "
+    n = int(f["n_train"] + f["n_val"])
+    text = (f"On the {n:,}-record PTB-XL sample, after {int(f['steps'])} pretraining steps of batch {args_batch(f)} on a CPU "
+            f"(one seed), the frozen CoRe-ECG "
             f"`tiny` encoder reaches a val macro AUROC of {f['macro_auroc']:.3f} (95 % CI {f['ci_low']:.3f}-{f['ci_high']:.3f}) "
             f"with a linear probe, {relation} the random-init encoder's {r['macro_auroc']:.3f} "
             f"(paired Δ {f['d_random']:+.3f}, 95 % CI {f['d_random_low']:+.3f} to {f['d_random_high']:+.3f}).")
@@ -663,8 +685,13 @@ def readme_summary(val: pd.DataFrame) -> list[str]:
     pre = val[val.group.isin(["components", "global_cond"])]
     if len(pre) > 1:
         best = pre.macro_auroc.idxmax()
-        text += f" The best pretraining variant of this budget is `{best}` ({val.loc[best, 'macro_auroc']:.3f})."
-    text += " Every variant, the label-fraction and lead-subset axes and the commands are in `results/ablation.md`."
+        text += f" The best pretraining variant of this budget is `{best}` ({val.loc[best, 'macro_auroc']:.3f}"
+        if best != "core_ecg" and not missing(val.loc[best].get("d_full")):
+            text += f"; Δ vs full CoRe-ECG {diff_text(val.loc[best], 'full')}"
+        text += ")."
+    if missing_parts:
+        text += f" Not run at this budget: {', '.join(missing_parts)}."
+    text += " Every row's CI, paired difference and command are in `results/ablation.md`."
     names = need + [n for n in pre.index if n != "core_ecg"]
     rows = [[f"`{n}`", str(val.loc[n, "description"]).split(":")[0].split(" (")[0], ci_text(val.loc[n]), diff_text(val.loc[n])]
             for n in names]
