@@ -6,7 +6,7 @@ the schedule. After `--warmup` steps, `--steps` steps are timed. In the same pro
 with every token encoded (`--encodings visible,all`): hidden patches are zeroed, all L*N tokens pass the encoder,
 and the visible outputs are gathered for the unchanged decoder and loss (a BERT/SimMIM-style encoder, the cost a
 model without MAE-style visible-only encoding pays). FLOPs of one step (forward + backward: Linear layers and
-attention; element-wise ops, FFTs and the optimiser are not counted) come from torch.utils.flop_counter.FlopCounterMode
+attention, whether fused or written out as bmm; element-wise ops, FFTs and the optimiser are not counted) come from torch.utils.flop_counter.FlopCounterMode
 and are set against the matmul peak measured in the same run.
 
 Usage:
@@ -78,7 +78,7 @@ def measure(data, model_cfg: CoReConfig, train_cfg: TrainConfig, encoding: str, 
             rec = train_step(run, batches)
         dt = time.perf_counter() - t0
     flops = fc.get_total_flops()
-    attn = sum(v for k, v in fc.get_flop_counts()["Global"].items() if "attention" in str(k))
+    attn = sum(v for k, v in fc.get_flop_counts()["Global"].items() if "attention" in str(k) or "bmm" in str(k))
     return {"ecgs_per_s": round(steps * train_cfg.batch_size / dt, 2), "s_per_step": round(dt / steps, 4),
             "gflop_per_step": round(flops / 1e9, 2), "attention_share": round(attn / flops, 3), "achieved_gflops": round(flops * steps / dt / 1e9, 1),
             "last_loss": round(rec["loss"], 4)}
