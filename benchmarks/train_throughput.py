@@ -2,7 +2,8 @@
 
 Each step is the trainer's own `core_ecg.train.train_step`: the DataLoader batch from the memory-mapped cache, FDA on
 both views, STDM masks, encoder, projector + InfoNCE, decoder + masked MSE, backward, gradient clipping, AdamW and
-the schedule. After `--warmup` steps, `--steps` steps are timed. In the same process the same model is also timed
+the schedule. After `--warmup` steps, `--steps` steps are timed one by one; ECGs/s = batch / median step time
+(robust to a stray process on a shared machine; the mean is printed too). In the same process the same model is also timed
 with every token encoded (`--encodings visible,all`): hidden patches are zeroed, all L*N tokens pass the encoder,
 and the visible outputs are gathered for the unchanged decoder and loss (a BERT/SimMIM-style encoder, the cost a
 model without MAE-style visible-only encoding pays). FLOPs of one step (forward + backward: Linear layers and
@@ -18,6 +19,7 @@ Prints one JSON line per (precision, encoding), then one line of ratios.
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 import types
@@ -26,7 +28,7 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
-from common import SAMPLE, emit, machine, resampled_sample
+from common import SAMPLE, emit, load1, machine, resampled_sample
 from matmul_peak import measure as matmul_gflops
 
 from core_ecg.model import CoReConfig, CoReECG, visible_index
@@ -73,14 +75,17 @@ def measure(data, model_cfg: CoReConfig, train_cfg: TrainConfig, encoding: str, 
             train_step(run, batches)
         with FlopCounterMode(display=False, custom_mapping=CPU_ATTENTION_FLOPS) as fc:
             train_step(run, batches)
-        t0 = time.perf_counter()
+        times = []
         for _ in range(steps):
+            t0 = time.perf_counter()
             rec = train_step(run, batches)
-        dt = time.perf_counter() - t0
+            times.append(time.perf_counter() - t0)
+    dt, med = sum(times), statistics.median(times)
     flops = fc.get_total_flops()
     attn = sum(v for k, v in fc.get_flop_counts()["Global"].items() if "attention" in str(k) or "bmm" in str(k))
-    return {"ecgs_per_s": round(steps * train_cfg.batch_size / dt, 2), "s_per_step": round(dt / steps, 4),
-            "gflop_per_step": round(flops / 1e9, 2), "attention_share": round(attn / flops, 3), "achieved_gflops": round(flops * steps / dt / 1e9, 1),
+    return {"ecgs_per_s": round(train_cfg.batch_size / med, 2), "ecgs_per_s_mean": round(steps * train_cfg.batch_size / dt, 2),
+            "s_per_step_median": round(med, 4), "s_per_step_min_max": [round(min(times), 3), round(max(times), 3)],
+            "gflop_per_step": round(flops / 1e9, 2), "attention_share": round(attn / flops, 3), "achieved_gflops": round(flops / med / 1e9, 1),
             "last_loss": round(rec["loss"], 4)}
 
 
@@ -113,7 +118,9 @@ def main() -> None:
         for enc in a.encodings.split(","):
             train_cfg = TrainConfig(batch_size=a.batch_size, bf16=prec == "bf16", deterministic=a.deterministic,
                                     num_workers=0, progress=False, epochs=1000, device=a.device)
+            load_before = load1()
             r = measure(data, model_cfg, train_cfg, enc, a.warmup, a.steps)
+            r["load1_before"] = load_before
             results[prec, enc] = r
             emit({"bench": "train_throughput", "preset": a.preset, "fs": a.fs, "patch": model_cfg.patch_size,
                   "tokens": L * N, "hidden_ratio": round(hidden, 3), "params_M": round(n_params / 1e6, 2),

@@ -24,9 +24,9 @@ __all__ = ['PRESETS', 'CHOICES', 'CHECKPOINT_FORMAT', 'CoReConfig', 'sincos_embe
 
 # %% ../nbs/03_model.ipynb #dd19ea21
 PRESETS: dict[str, dict] = {
-    "tiny": dict(dim=192, depth=6, heads=4, dec_dim=128, dec_depth=2, dec_heads=4, proj_hidden=512, proj_dim=128),
-    "small": dict(dim=384, depth=8, heads=6, dec_dim=192, dec_depth=2, dec_heads=6, proj_hidden=1024, proj_dim=128),
-    "base": dict(dim=768, depth=12, heads=12, dec_dim=256, dec_depth=4, dec_heads=8, proj_hidden=2048, proj_dim=256),
+    "tiny": dict(dim=192, depth=6, heads=4, dec_dim=128, dec_depth=2, dec_heads=2, proj_hidden=512, proj_dim=128),
+    "small": dict(dim=384, depth=8, heads=6, dec_dim=192, dec_depth=2, dec_heads=3, proj_hidden=1024, proj_dim=128),
+    "base": dict(dim=768, depth=12, heads=12, dec_dim=256, dec_depth=4, dec_heads=4, proj_hidden=2048, proj_dim=256),
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -53,7 +53,7 @@ class CoReConfig:
     # decoder and projector
     dec_dim: int = 128
     dec_depth: int = 2
-    dec_heads: int = 4
+    dec_heads: int = 2
     proj_hidden: int = 512
     proj_dim: int = 128
     pool: str = "cls"
