@@ -252,7 +252,8 @@ def add_embed(sub, parents: list) -> None:
     p.add_argument("--fs", required=True, type=positive_float, help="sampling rate of --signals in Hz")
     p.add_argument("--out", required=True, type=Path, help="(N, D) float32 .npy to write")
     p.add_argument("--leads", default=None, help="names of the L rows, e.g. I,II or limb (default: the 12 leads)")
-    p.add_argument("--batch-size", type=positive_int, default=256, help="ECGs per forward pass (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, default=64,
+                   help="ECGs per forward pass (default: %(default)s, the fastest of 16/64/256/1024 on a 2-core CPU, BENCHMARKS.md)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: %(default)s)")
     p.set_defaults(func=cmd_embed)
 
@@ -329,7 +330,7 @@ def load_signals(path: Path, n_leads: int, fs: float, min_seconds: float) -> np.
     return x
 
 def embed_file(checkpoint: str | Path, signals: str | Path, fs: float, out: str | Path, leads=None,
-               batch_size: int = 256, device: str = "cpu", chunk: int = 8192) -> Path:
+               batch_size: int = 64, device: str = "cpu", chunk: int = 8192) -> Path:
     "Embed an (N, L, T) .npy of ECGs at `fs` Hz into an (N, D) float32 .npy at `out` (written atomically)."
     model = CoReECG.from_checkpoint(checkpoint, map_location=device)
     names = row_leads(leads)

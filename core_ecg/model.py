@@ -351,7 +351,7 @@ class CoReECG(nn.Module):
 
     @torch.no_grad()
     def embed(self, x, fs: float, leads: str | Sequence[str] | None = None, pool: str | None = None,
-              batch_size: int = 256, preprocess: bool = True) -> Tensor:
+              batch_size: int = 64, preprocess: bool = True) -> Tensor:
         "Global vectors (N, G) float32 on CPU of ECGs x (N, L, T) or (L, T) at `fs` whose rows are the leads `leads`."
         arr = np.asarray(x.detach().cpu() if isinstance(x, Tensor) else x)
         if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):

@@ -661,6 +661,17 @@ def args_batch(row) -> str:
     return parts[parts.index("--batch-size") + 1] if "--batch-size" in parts else "?"
 
 
+def seeds_sentence(val: pd.DataFrame) -> str:
+    "' Over N seeds: ... mean ± sd' for CoRe-ECG and random-init when the seeds axis ran, else ''."
+    def runs(base: str) -> pd.Series:
+        return val.macro_auroc[[n for n in val.index if n == base or n.startswith(f"{base}_s")]]
+    core, rand = runs("core_ecg"), runs("random_init")
+    if len(core) < 2 or len(rand) < 2:
+        return ""
+    return (f" Over {len(core)} pretraining seeds: {core.mean():.3f} ± {core.std():.3f} against "
+            f"{rand.mean():.3f} ± {rand.std():.3f} for random init (mean ± sd).")
+
+
 def readme_summary(val: pd.DataFrame, missing_parts: list[str]) -> list[str]:
     "A short paragraph and table for the README, worded from the numbers."
     need = [n for n in ("core_ecg", "random_init", "supervised", "handcrafted") if n in val.index]
@@ -675,10 +686,11 @@ def readme_summary(val: pd.DataFrame, missing_parts: list[str]) -> list[str]:
         relation = "not distinguishable from"
     n = int(f["n_train"] + f["n_val"])
     text = (f"On the {n:,}-record PTB-XL sample, after {int(f['steps'])} pretraining steps of batch {args_batch(f)} on a CPU "
-            f"(one seed), the frozen CoRe-ECG "
+            f"(seed {int(f['seed'])}), the frozen CoRe-ECG "
             f"`tiny` encoder reaches a val macro AUROC of {f['macro_auroc']:.3f} (95 % CI {f['ci_low']:.3f}-{f['ci_high']:.3f}) "
             f"with a linear probe, {relation} the random-init encoder's {r['macro_auroc']:.3f} "
             f"(paired Δ {f['d_random']:+.3f}, 95 % CI {f['d_random_low']:+.3f} to {f['d_random_high']:+.3f}).")
+    text += seeds_sentence(val)
     if "handcrafted" in val.index:
         text += f" Handcrafted features score {val.loc['handcrafted', 'macro_auroc']:.3f}"
         text += (f" and the supervised model {val.loc['supervised', 'macro_auroc']:.3f}." if "supervised" in val.index else ".")
