@@ -22,7 +22,7 @@ Axes
   leads      the same four on 12 leads, limb (6), precordial (6), lead I, lead II.
   pool       full CoRe-ECG and random-init probed on the mean of the output tokens instead of [CLS] (is the gain
              of pretraining more than making [CLS] informative?).
-  seeds      full CoRe-ECG and random-init with more seeds (pretraining seed = init seed).
+  seeds      full CoRe-ECG (and any --seed-variants) and random-init with more seeds (pretraining seed = init seed).
 
 Outputs in RESULTS (default results/): ablation.csv, fractions.csv, leads.csv, ablation.md (tables with CIs, the
 command of every row, timings, and a "README summary"), ablation.png, fractions.png, leads.png. Resumable: a unit
@@ -376,7 +376,9 @@ def study(args) -> None:
                                              command=f"(probe of runs/{name}/last.pt with pool='mean')"))
     if "seeds" in args.axes:
         for seed in args.extra_seeds:
-            pretrained(f"core_ecg_s{seed}", FULL, seed, dict(group="seeds", description=f"full CoRe-ECG, seed {seed}"))
+            for name in args.seed_variants:
+                switches = FULL if name == "core_ecg" else BY_NAME[name].config
+                pretrained(f"{name}_s{seed}", switches, seed, dict(group="seeds", description=f"{name}, seed {seed}"))
             pretrained(f"random_init_s{seed}", FULL, seed, dict(group="seeds", description=f"random-init, seed {seed}"),
                        untrained=True)
     if y is None:
@@ -626,15 +628,17 @@ def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.Data
     lines += ["Per-class val AUROC (C by val):", "",
               md_table(["run"] + [c.removeprefix("auroc_") for c in label_cols],
                        [[f"`{n}`"] + [fmt(val.loc[n, c]) for c in label_cols] for n in val.index if val.loc[n, "group"] != "seeds"]), ""]
-    seeds = val[val.name.str.fullmatch(r"(core_ecg|random_init)(_s\d+)?")]
-    if seeds.seed.nunique() > 1:
-        agg = seeds.groupby("encoder").macro_auroc.agg(["mean", "std", "count"])
+    kinds = val[val.group == "seeds"].encoder.unique()
+    seeds = val[val.encoder.isin(kinds) & ~val.name.str.contains("@", regex=False)]
+    if len(kinds):
+        agg = seeds.groupby("encoder", sort=False).macro_auroc.agg(["mean", "std", "count"])
         lines += ["## Seeds (pretraining seed = initialisation seed; C by val)", "",
                   md_table(["encoder", "macro AUROC mean ± sd", "seeds"],
                            [[k, f"{a['mean']:.3f} ± {a['std']:.3f}", str(int(a['count']))] for k, a in agg.iterrows()]), "",
-                  md_table(["seed", "CoRe-ECG [95 % CI]", "random-init [95 % CI]", "Δ CoRe-ECG vs random-init of the same seed"],
-                           [[str(r.seed), ci_text(r), ci_text(seeds[(seeds.encoder == "random") & (seeds.seed == r.seed)].iloc[0]),
-                             diff_text(r)] for _, r in seeds[seeds.encoder == "core_ecg"].iterrows()]), ""]
+                  md_table(["run", "seed", "macro AUROC [95 % CI]", "Δ vs random-init of the same seed",
+                            "Δ vs CoRe-ECG of the same seed"],
+                           [[f"`{n}`", str(r.seed), ci_text(r), diff_text(r), diff_text(r, "full")]
+                            for n, r in seeds[seeds.encoder != "random"].sort_values(["encoder", "seed"]).iterrows()]), ""]
     if len(frac):
         lines += ["## Label fractions (12 leads)", "", axis_table(frac, "fraction"), ""]
     if len(leads):
@@ -754,6 +758,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0, help="seed of the main table (default: %(default)s)")
     g = p.add_argument_group("other axes and evaluation")
     g.add_argument("--extra-seeds", type=csv_list(int), default=[1, 2], help="seeds axis (default: 1,2)")
+    g.add_argument("--seed-variants", type=csv_list(str), default=["core_ecg"],
+                   help="seeds axis: the variants repeated with --extra-seeds, beside random-init (default: core_ecg)")
     g.add_argument("--fractions", type=csv_list(float), default=[0.01, 0.1, 1.0], help="(default: 0.01,0.1,1)")
     g.add_argument("--fraction-seeds", type=csv_list(int), default=[0, 1, 2], help="seeds of the fractions below 1 (default: 0,1,2)")
     g.add_argument("--lead-sets", type=csv_list(str), default=list(LEAD_SETS), help="(default: 12,limb,precordial,I,II)")
@@ -772,7 +778,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    bad = ([a for a in args.axes if a not in AXES] + [v for v in args.variants or [] if v not in BY_NAME]
+    bad = ([a for a in args.axes if a not in AXES] + [v for v in (args.variants or []) + args.seed_variants if v not in BY_NAME]
            + [b for b in args.axis_baselines if b not in ("random", "supervised", "handcrafted")])
     if bad:
         raise SystemExit(f"ablation.py: unknown axis, variant or baseline {bad}; axes {AXES}, variants {tuple(BY_NAME)}, "
