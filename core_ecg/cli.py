@@ -252,8 +252,7 @@ def add_embed(sub, parents: list) -> None:
     p.add_argument("--fs", required=True, type=positive_float, help="sampling rate of --signals in Hz")
     p.add_argument("--out", required=True, type=Path, help="(N, D) float32 .npy to write")
     p.add_argument("--leads", default=None, help="names of the L rows, e.g. I,II or limb (default: the 12 leads)")
-    p.add_argument("--batch-size", type=positive_int, default=64,
-                   help="ECGs per forward pass (default: %(default)s, the fastest of 16/64/256/1024 on a 2-core CPU, BENCHMARKS.md)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="ECGs per forward pass (default: %(default)s)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: %(default)s)")
     p.set_defaults(func=cmd_embed)
 
