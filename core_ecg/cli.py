@@ -19,9 +19,9 @@ import torch
 from tqdm import tqdm
 
 import core_ecg
-from .data import ECGInputError, open_cache, parse_leads, prepare
+from .data import ECGInputError, detect_source, open_cache, parse_leads, prepare
 from .model import CHOICES, PRESETS, CheckpointError, CoReConfig, CoReECG, load_checkpoint, row_leads
-from .train import NonFiniteLossError, TrainConfig, latest_checkpoint, pretrain
+from .train import NonFiniteLossError, TrainConfig, latest_checkpoint, pretrain, resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,10 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'MAIN_HELP', 'PREPARE_HELP', 'PRETRAIN_HELP', 'EMBED_HELP', 'EVALUATE_HELP', 'DEMO_HELP', 'MODEL_FLAGS',
            'TRAIN_FLAGS', 'USER_ERRORS', 'number', 'ratio', 'positive_int', 'count', 'positive_float', 'existing',
            'fractions', 'key_value', 'typed_overrides', 'ArgumentParser', 'HelpFormatter', 'add_prepare',
-           'add_pretrain', 'add_embed', 'build_parser', 'cmd_prepare', 'run_configs', 'cmd_pretrain', 'load_signals',
-           'embed_file', 'cmd_embed', 'add_evaluate', 'comma_list', 'cmd_evaluate', 'default_demo_data', 'add_demo',
-           'plot_reconstruction', 'plot_embedding_map', 'run_demo', 'cmd_demo', 'StderrHandler', 'setup_logging',
-           'one_line', 'main']
+           'add_pretrain', 'add_embed', 'build_parser', 'cmd_prepare', 'cache_input', 'run_configs', 'cmd_pretrain',
+           'load_signals', 'embed_file', 'cmd_embed', 'add_evaluate', 'comma_list', 'cmd_evaluate', 'default_demo_data',
+           'add_demo', 'plot_reconstruction', 'plot_embedding_map', 'run_demo', 'cmd_demo', 'StderrHandler',
+           'setup_logging', 'one_line', 'main']
 
 # %% ../nbs/07_cli.ipynb #1c99968e
 def number(text: str, kind: type = float):
@@ -142,14 +142,18 @@ Read ECGs from SRC, resample to --fs, band-pass 0.5-40 Hz, z-score each lead, cr
 and write one cache folder: signals.npy (N, 12, T) float16 (memory-mapped), meta.csv (id, split, labels),
 cache.json, and rejects.csv (every record that failed a check, with the reason; nothing is dropped silently).
 SRC can be a PTB-XL folder (ptbxl_database.csv), a PhysioNet Challenge 2020/2021 folder (.hea/.mat with
-'# Dx:'), any WFDB folder, or an (N, L, T) .npy array. Interrupted? Run the same command again: it resumes.
+'# Dx:'), any WFDB folder, or an (N, L, T) .npy array recorded at --src-fs Hz (rows in the order of --src-leads).
+Recordings shorter than --seconds but at least --min-seconds long are zero-padded (and noted in notes.csv).
+Interrupted? Run the same command again: it resumes.
 
-example:
-  core-ecg prepare ~/physionet/ptb-xl-1.0.3 --out cache/ptbxl100 --fs 100 --seconds 10 --labels superdiagnostic"""
+examples:
+  core-ecg prepare ~/physionet/ptb-xl-1.0.3 --out cache/ptbxl100 --fs 100 --seconds 10 --labels superdiagnostic
+  core-ecg prepare ecgs.npy --out cache/mine100 --src-fs 500 --fs 100"""
 
 PRETRAIN_HELP = """\
 Pretrain a CoRe-ECG encoder on every record of a cache (labels are not used) into the run folder RUN:
 last.pt (newest checkpoint), step_XXXXXX.pt (snapshots), metrics.jsonl, loss.png, config.json.
+The model's input is the cache's sampling rate and record length unless --set fs=... / --set seconds=... say otherwise.
 Stops after --epochs or --max-minutes, whichever comes first, always with a checkpoint. Killed? Run the same
 command with --resume: it continues exactly where it stopped. --epochs 0 writes an untrained checkpoint.
 Many GPUs or nodes: start this command with torchrun (torchrun --nproc_per_node 8 -m core_ecg.cli pretrain ...).
@@ -195,6 +199,12 @@ def add_prepare(sub, parents: list) -> None:
     p.add_argument("--out", required=True, type=Path, help="cache folder to write (created; resumable)")
     p.add_argument("--fs", type=positive_int, default=100, help="sampling rate of the cache in Hz (default: %(default)s)")
     p.add_argument("--seconds", type=positive_float, default=10.0, help="record length in seconds (default: %(default)s)")
+    p.add_argument("--min-seconds", type=positive_float, default=None,
+                   help="zero-pad recordings at least this long to --seconds; shorter ones are rejected (default: --seconds)")
+    p.add_argument("--src-fs", type=positive_float, default=None, metavar="HZ",
+                   help="sampling rate of an .npy SRC in Hz (required for .npy; WFDB headers give their own)")
+    p.add_argument("--src-leads", default=None, metavar="I,II,...",
+                   help="names of the rows of an .npy SRC, in order (default: I,II,III,aVR,aVL,aVF,V1,...,V6)")
     p.add_argument("--labels", default="superdiagnostic",
                    help="PTB-XL label set: superdiagnostic, subdiagnostic, form, rhythm or all (default: %(default)s)")
     p.add_argument("--source", default="auto", choices=("auto", "ptbxl", "challenge", "wfdb", "numpy"),
@@ -276,14 +286,23 @@ TRAIN_FLAGS = ("epochs", "max_minutes", "max_steps", "batch_size", "accum_steps"
 
 def cmd_prepare(args) -> int:
     "core-ecg prepare: build a cache; print its size."
+    kind = detect_source(args.src) if args.source == "auto" else args.source
+    if kind != "numpy" and (args.src_fs or args.src_leads):
+        raise ValueError(f"--src-fs/--src-leads describe an .npy SRC; {args.src} is a {kind} source, whose headers give both")
     out = prepare(args.src, args.out, fs=args.fs, seconds=args.seconds, source=args.source, labels=args.labels,
-                  workers=args.workers, progress=sys.stderr.isatty() and not args.quiet)
+                  workers=args.workers, min_seconds=args.min_seconds, src_fs=args.src_fs, src_leads=args.src_leads,
+                  progress=sys.stderr.isatty() and not args.quiet)
     cache = open_cache(out)
     rejects = out / "rejects.csv"
     n_rejected = max(0, len(rejects.read_text().splitlines()) - 1) if rejects.is_file() else 0
     print(f"{out}: {len(cache)} records at {cache.fs} Hz, labels {', '.join(cache.label_names) or 'none'}; "
           f"{n_rejected} rejected (see {rejects})")
     return 0
+
+def cache_input(data: str | Path) -> dict:
+    "The model input that matches a cache folder: its sampling rate and record length (fs, seconds)."
+    cache = open_cache(data)
+    return {"fs": cache.fs, "seconds": cache.n_samples / cache.fs}
 
 def run_configs(args) -> tuple[CoReConfig, TrainConfig]:
     "Model and training configs from the flags; with --resume, flags not given keep the run's saved values."
@@ -292,7 +311,7 @@ def run_configs(args) -> tuple[CoReConfig, TrainConfig]:
     model_over = {k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k) is not None}
     model_over.update(typed_overrides(args.set, CoReConfig))
     if args.preset or "model_config" not in saved:
-        model_cfg = CoReConfig.preset(args.preset or "tiny", **model_over)
+        model_cfg = CoReConfig.preset(args.preset or "tiny", **{**cache_input(args.data), **model_over})
     else:
         model_cfg = CoReConfig.from_dict({**saved["model_config"], **model_over})
     base = {**saved.get("train_config", TrainConfig().to_dict()), "max_steps": None, "progress": True}
@@ -329,8 +348,9 @@ def load_signals(path: Path, n_leads: int, fs: float, min_seconds: float) -> np.
     return x
 
 def embed_file(checkpoint: str | Path, signals: str | Path, fs: float, out: str | Path, leads=None,
-               batch_size: int = 64, device: str = "cpu", chunk: int = 8192) -> Path:
+               batch_size: int = 64, device: str | None = "cpu", chunk: int = 8192) -> Path:
     "Embed an (N, L, T) .npy of ECGs at `fs` Hz into an (N, D) float32 .npy at `out` (written atomically)."
+    device = resolve_device(device)   # a bad --device is reported as such, before the checkpoint is read
     model = CoReECG.from_checkpoint(checkpoint, map_location=device)
     names = row_leads(leads)
     x = load_signals(Path(signals), len(names), fs, model.cfg.seconds)

@@ -663,7 +663,8 @@ def _plan(src, fs, seconds, source, labels, min_seconds, band, val_fraction, src
     if fs <= 0 or seconds <= 0: raise ECGInputError(f"fs={fs}, seconds={seconds}", "must be positive")
     if chunk_size < 1: raise ECGInputError(f"chunk_size={chunk_size}", "must be at least 1")
     kind, refs = find_records(src, source, labels, fs, val_fraction, src_leads)
-    if kind == "numpy" and not src_fs: raise ECGInputError(src, "an .npy source needs src_fs (its sampling rate in Hz)")
+    if kind == "numpy" and not src_fs:
+        raise ECGInputError(src, "an .npy source needs src_fs, its sampling rate in Hz: pass --src-fs HZ (prepare(..., src_fs=HZ))")
     cfg = dict(src=str(Path(src).resolve()), kind=kind, fs=int(fs), seconds=float(seconds), n_samples=int(round(fs * seconds)),
                min_seconds=float(seconds if min_seconds is None else min_seconds), band=[float(b) for b in band],
                labels=labels if kind == "ptbxl" else ("snomed" if kind == "challenge" else "none"),

@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import random
+import re
 import time
 import warnings
 from contextlib import contextmanager, nullcontext
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'TERMS', 'RESUME_KEYS', 'TrainConfig', 'WarmupCosine', 'param_groups', 'make_optimizer', 'ResumableSampler',
            'check_model_config', 'pretrain_dataset', 'seed_everything', 'seeded_generator', 'capture_rng',
-           'restore_rng', 'Runtime', 'init_runtime', 'all_gather_objects', 'barrier', 'state_hash', 'snapshot_path',
-           'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics',
+           'restore_rng', 'Runtime', 'resolve_device', 'init_runtime', 'all_gather_objects', 'barrier', 'state_hash',
+           'snapshot_path', 'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics',
            'NonFiniteLossError', 'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run', 'train_step',
            'make_checkpoint', 'save_run', 'restore_run', 'deterministic_algorithms', 'write_run_config', 'should_stop',
            'fit_schedule', 'log_record', 'run_loop', 'MetricsLog', 'pretrain']
@@ -223,11 +224,32 @@ class Runtime:
     @property
     def distributed(self) -> bool: return self.world > 1
 
+def resolve_device(device: str | torch.device | None, local_rank: int = 0, world: int = 1) -> torch.device:
+    "The device for `--device`: None (cuda:`local_rank` if CUDA is available, else cpu), cpu, cuda (= cuda:`local_rank`) or cuda:N."
+    if device is None and not torch.cuda.is_available():
+        return torch.device("cpu")
+    text = "cuda" if device is None else str(device).strip()
+    m = re.fullmatch(r"cpu|cuda(?::(\d+))?", text)
+    if m is None:
+        raise ValueError(f"--device {text!r}: expected cpu, cuda or cuda:N")
+    if text == "cpu":
+        return torch.device("cpu")
+    index = local_rank if m[1] is None else int(m[1])
+    if world > 1 and index != local_rank:
+        raise ValueError(f"--device {text} under torchrun (WORLD_SIZE={world}): each rank uses its LOCAL_RANK GPU "
+                         f"(cuda:{local_rank} here); just use --device cuda")
+    if not torch.cuda.is_available():
+        why = f"torch {torch.__version__} is built without CUDA" if torch.version.cuda is None else "no GPU is visible"
+        raise ValueError(f"--device {text}: no CUDA device is available ({why})")
+    if index >= (n := torch.cuda.device_count()):
+        raise ValueError(f"--device {text}: cuda:{index} does not exist; {n} CUDA device(s) are visible")
+    return torch.device("cuda", index)
+
 def init_runtime(device: str | None = None) -> Runtime:
     "Read torchrun's RANK/WORLD_SIZE/LOCAL_RANK; start the process group (nccl on CUDA, gloo on CPU) when WORLD_SIZE > 1."
     world, rank = int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("RANK", 0))
     local = int(os.environ.get("LOCAL_RANK", 0))
-    dev = torch.device(device or (f"cuda:{local}" if torch.cuda.is_available() else "cpu"))
+    dev = resolve_device(device, local, world)
     if dev.type == "cuda":
         torch.cuda.set_device(dev)
     owns = False
