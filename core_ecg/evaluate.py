@@ -221,7 +221,7 @@ def linear_probe(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_
                  max_iter: int = 1000) -> ProbeResult:
     "Standardise on train, fit one logistic regression per class with C chosen by `select` ('val' or 'cv'); score val."
     if select not in ("val", "cv"):
-        raise ValueError(f"select={select!r}: expected 'val' (DESIGN protocol) or 'cv' (K-fold on train)")
+        raise ValueError(f"select={select!r}: expected 'val' (C chosen on val) or 'cv' (K-fold on train)")
     if select == "val" and y_val is None:
         raise ValueError("select='val' needs y_val (or use select='cv', which never looks at val)")
     with threadpool_limits(1):          # many small fits: one BLAS thread is several times faster than two

@@ -14,7 +14,7 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['NAIVE', 'AUGMENTATIONS', 'spectral_importance', 'fda', 'gaussian_noise', 'amplitude_scale', 'baseline_wander',
-           'time_mask', 'time_shift', 'naive_augment', 'identity', 'augment']
+           'time_mask', 'time_shift', 'naive_augment', 'identity', 'fda_joint', 'augment']
 
 # %% ../nbs/01_fda.ipynb #8c610cde
 def _uniform(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device) -> Tensor:
@@ -53,8 +53,11 @@ def spectral_importance(x: Tensor, fs: float, smooth_hz: float = 1.0) -> Tensor:
 
 # %% ../nbs/01_fda.ipynb #64871d73
 def fda(x: Tensor, fs: float, strength: float | tuple[float, float] = (0.3, 1.2), phase: float = 0.1,
-        drop: float = 0.05, generator: torch.Generator | None = None, smooth_hz: float = 1.0) -> Tensor:
-    "Frequency Dynamic Augmentation of `x` (B, L, T); per-sample strength drawn from `strength` = (lo, hi) or a number."
+        drop: float = 0.05, generator: torch.Generator | None = None, smooth_hz: float = 1.0,
+        joint: bool = False) -> Tensor:
+    """Frequency Dynamic Augmentation of `x` (B, L, T); per-sample strength drawn from `strength` = (lo, hi) or a number.
+    `joint`: one filter per sample for all its leads (importance from the leads' mean magnitude), so every linear
+    relation between leads (III = II - I, ...) holds in the view as in the original; else one filter per lead."""
     _check_batch(x)
     lo, hi = (strength, strength) if isinstance(strength, (int, float)) else strength
     if not (0 <= lo <= hi and phase >= 0 and drop >= 0):
@@ -63,12 +66,14 @@ def fda(x: Tensor, fs: float, strength: float | tuple[float, float] = (0.3, 1.2)
     spec = torch.fft.rfft(x.float(), dim=-1)
     n_bins = spec.shape[-1]
     s = lo + (hi - lo) * _uniform((B, 1, 1), generator, x.device)
-    u = s * (1.0 - _importance_from_magnitude(spec.abs(), fs, T, smooth_hz))   # per-bin share, 0 on DC
-    gain = torch.exp(u * (2 * _uniform((B, L, n_bins), generator, x.device) - 1))   # in [e^-u, e^u]
+    mag = spec.abs().mean(1, keepdim=True) if joint else spec.abs()
+    shape = (B, 1 if joint else L, n_bins)
+    u = s * (1.0 - _importance_from_magnitude(mag, fs, T, smooth_hz))   # per-bin share, 0 on DC
+    gain = torch.exp(u * (2 * _uniform(shape, generator, x.device) - 1))   # in [e^-u, e^u]
     if drop > 0:
-        gain = gain * (_uniform((B, L, n_bins), generator, x.device) >= drop * u)
+        gain = gain * (_uniform(shape, generator, x.device) >= drop * u)
     if phase > 0:
-        angle = math.pi * phase * u * _normal((B, L, n_bins), generator, x.device)
+        angle = math.pi * phase * u * _normal(shape, generator, x.device)
         if T % 2 == 0:
             angle[..., -1] = 0.0                                    # the Nyquist bin stays real
         gain = torch.polar(gain, angle)
@@ -139,7 +144,11 @@ def identity(x: Tensor, fs: float, generator: torch.Generator | None = None) -> 
     "No augmentation: returns `x` itself."
     return x
 
-AUGMENTATIONS: dict[str, Callable[..., Tensor]] = {"fda": fda, "naive": naive_augment, "none": identity}
+def fda_joint(x: Tensor, fs: float, generator: torch.Generator | None = None) -> Tensor:
+    "FDA with one filter per sample shared by all its leads (`fda(..., joint=True)`): linear lead relations survive."
+    return fda(x, fs, generator=generator, joint=True)
+
+AUGMENTATIONS: dict[str, Callable[..., Tensor]] = {"fda": fda, "fda_joint": fda_joint, "naive": naive_augment, "none": identity}
 
 def augment(x: Tensor, fs: float, kind: str, generator: torch.Generator | None = None) -> Tensor:
     "Apply the augmentation named `kind` (a key of `AUGMENTATIONS`) with its defaults."

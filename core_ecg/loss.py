@@ -15,7 +15,8 @@ from .model import CoReECG
 from .stdm import make_mask
 
 # %% auto #0
-__all__ = ['distributed_world', 'gather_with_grad', 'info_nce', 'masked_mse', 'pretrain_loss']
+__all__ = ['LOSS_TERMS', 'distributed_world', 'gather_with_grad', 'info_nce', 'masked_mse', 'reconstruction_alignment',
+           'pretrain_loss']
 
 # %% ../nbs/04_loss.ipynb #6b77c5cb
 class _AllGatherSum(torch.autograd.Function):
@@ -70,10 +71,19 @@ def masked_mse(pred: Tensor, target: Tensor, mask: Tensor, norm_target: bool = F
         m = mask.to(err.dtype)
         return (err * m).sum() / m.sum().clamp_min(1.0)
 
+# %% ../nbs/04_loss.ipynb #e8be2433
+def reconstruction_alignment(z_rec: Tensor, z: Tensor, tau: float = 0.1) -> Tensor:
+    """InfoNCE between the projections of the two views' reconstructions z_rec (2B, d) and the *other* view's
+    projections z (2B, d), detached: the reconstruction is pulled to its instance, the views are not pulled to it."""
+    (r1, r2), (z1, z2) = z_rec.chunk(2), z.detach().chunk(2)
+    return (info_nce(r1, z2, tau) + info_nce(r2, z1, tau)) / 2
+
 # %% ../nbs/04_loss.ipynb #d3cda92c
+LOSS_TERMS = ("loss", "rec", "con", "align")   # the terms pretrain_loss returns, logged by the trainer
+
 def pretrain_loss(model: CoReECG | nn.Module, x: Tensor, generator: torch.Generator | None = None,
                   return_outputs: bool = False) -> dict[str, Tensor]:
-    """Joint CoRe-ECG loss of clean ECGs x (B, L, T): {'loss', 'rec', 'con'}; with `return_outputs` also
+    """Joint CoRe-ECG loss of clean ECGs x (B, L, T): {'loss', 'rec', 'con', 'align'}; with `return_outputs` also
     'pred', 'target', 'mask' (2B rows: view 1 then view 2), 'views' (the augmented inputs) and 'global'."""
     net = getattr(model, "module", model)                     # CoReECG, or a DDP wrapper of one
     cfg = net.cfg
@@ -93,7 +103,8 @@ def pretrain_loss(model: CoReECG | nn.Module, x: Tensor, generator: torch.Genera
     if out["pred"] is not None:
         target = net.patchify(x).repeat(n_views, 1, 1, 1)
         rec = masked_mse(out["pred"], target, mask, cfg.norm_target)
-    result = {"loss": cfg.w_rec * rec + cfg.w_con * con, "rec": rec, "con": con}
+    align = reconstruction_alignment(out["z_rec"], out["z"], cfg.tau) if out["z_rec"] is not None else zero
+    result = {"loss": cfg.w_rec * rec + cfg.w_con * con + cfg.w_align * align, "rec": rec, "con": con, "align": align}
     if return_outputs:
         result.update({"pred": out["pred"], "target": target, "mask": mask, "views": views, "global": out["global"]})
     return result

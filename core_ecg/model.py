@@ -19,8 +19,9 @@ from torch import Tensor, nn
 from .data import LEAD_SETS, LEADS, canonical_lead, preprocess_signal
 
 # %% auto #0
-__all__ = ['PRESETS', 'CHOICES', 'CHECKPOINT_FORMAT', 'CoReConfig', 'sincos_embedding', 'attention', 'Attention', 'Block',
-           'visible_index', 'row_leads', 'CoReECG', 'CheckpointError', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'CHECKPOINT_FORMAT', 'CoReConfig', 'sincos_embedding',
+           'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index', 'hidden_index', 'row_leads',
+           'CoReECG', 'CheckpointError', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/03_model.ipynb #dd19ea21
 PRESETS: dict[str, dict] = {
@@ -29,11 +30,14 @@ PRESETS: dict[str, dict] = {
     "base": dict(dim=768, depth=12, heads=12, dec_dim=256, dec_depth=4, dec_heads=4, proj_hidden=2048, proj_dim=256),
 }
 
+LEAD_EMBED_STD = 2 ** -0.5   # initial std of lead embeddings: per coordinate, the variance (1/2) of the sin-cos time code
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "pool": ("cls", "mean", "cls+mean"),
     "masking": ("stdm", "random"),
-    "augmentation": ("fda", "naive", "none"),
+    "augmentation": ("fda", "fda_joint", "naive", "none"),
     "global_cond": ("none", "own", "cross"),
+    "decoder": ("cross", "self"),
 }
 
 @dataclass
@@ -57,15 +61,17 @@ class CoReConfig:
     proj_hidden: int = 512
     proj_dim: int = 128
     pool: str = "cls"
+    decoder: str = "cross"
     # method switches
     masking: str = "stdm"
-    time_ratio: float = 0.5
-    lead_ratio: float = 0.2
-    target_ratio: float | None = None
-    augmentation: str = "fda"
+    time_ratio: float = 0.3             # STDM: 6 of 20 time columns in all leads ...
+    lead_ratio: float = 0.2             # ... and 2 of 12 leads at all times ...
+    target_ratio: float | None = 0.583  # ... then random tokens up to 140 of 240 (see 02_stdm and 04_loss)
+    augmentation: str = "fda_joint"     # one FDA filter per ECG, shared by its leads (see 01_fda)
     global_cond: str = "cross"
     w_rec: float = 1.0
     w_con: float = 1.0
+    w_align: float = 0.0
     tau: float = 0.1
     norm_target: bool = False
 
@@ -116,6 +122,9 @@ class CoReConfig:
             raise ValueError(f"CoReConfig: target_ratio={self.target_ratio} must be in (0, 1) or None")
         if self.w_rec < 0 or self.w_con < 0 or self.w_rec + self.w_con == 0:
             raise ValueError(f"CoReConfig: w_rec={self.w_rec}, w_con={self.w_con}; both >= 0 and not both 0")
+        if self.w_align < 0 or (self.w_align > 0 and (self.w_rec == 0 or self.w_con == 0)):
+            raise ValueError(f"CoReConfig: w_align={self.w_align} must be >= 0, and > 0 only with both w_rec and w_con > 0 "
+                             f"(it aligns the reconstruction's global vector through the contrastive projector)")
         if self.tau <= 0:
             raise ValueError(f"CoReConfig: tau={self.tau} must be > 0")
 
@@ -170,31 +179,64 @@ class Attention(nn.Module):
         o = attention(q, k, v, self.dropout if self.training else 0.0)
         return self.proj(o.transpose(1, 2).reshape(B, S, D))
 
+def mlp(dim: int, mlp_ratio: float = 4.0, dropout: float = 0.0) -> nn.Sequential:
+    "The transformer MLP: Linear(dim, mlp_ratio*dim), GELU, Linear back to dim, with dropout."
+    hidden = int(dim * mlp_ratio)
+    return nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, dim), nn.Dropout(dropout))
+
 class Block(nn.Module):
     "Pre-norm transformer block: x + MHA(LN(x)), then x + MLP(LN(x))."
     def __init__(self, dim: int, heads: int, mlp_ratio: float = 4.0, dropout: float = 0.0):
         super().__init__()
-        hidden = int(dim * mlp_ratio)
         self.norm1, self.attn = nn.LayerNorm(dim), Attention(dim, heads, dropout)
-        self.norm2 = nn.LayerNorm(dim)
-        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout),
-                                 nn.Linear(hidden, dim), nn.Dropout(dropout))
+        self.norm2, self.mlp = nn.LayerNorm(dim), mlp(dim, mlp_ratio, dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         x = x + self.attn(self.norm1(x))
         return x + self.mlp(self.norm2(x))
 
+# %% ../nbs/03_model.ipynb #4b8340da
+class CrossBlock(nn.Module):
+    "Pre-norm cross-attention block: q + MHA(LN(q) -> LN(context)), then q + MLP(LN(q)); queries never see each other."
+    def __init__(self, dim: int, heads: int, mlp_ratio: float = 4.0, dropout: float = 0.0):
+        super().__init__()
+        self.heads, self.dropout = heads, dropout
+        self.norm_q, self.norm_kv, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.q, self.kv, self.proj = nn.Linear(dim, dim), nn.Linear(dim, 2 * dim), nn.Linear(dim, dim)
+        self.mlp = mlp(dim, mlp_ratio, dropout)
+
+    def forward(self, q: Tensor, context: Tensor) -> Tensor:
+        (B, K, D), S, H = q.shape, context.shape[1], self.heads
+        qh = self.q(self.norm_q(q)).view(B, K, H, D // H).transpose(1, 2)
+        k, v = self.kv(self.norm_kv(context)).view(B, S, 2, H, D // H).permute(2, 0, 3, 1, 4)
+        o = attention(qh, k, v, self.dropout if self.training else 0.0)
+        q = q + self.proj(o.transpose(1, 2).reshape(B, K, D))
+        return q + self.mlp(self.norm2(q))
+
+DECODER_BLOCKS: dict[str, type[nn.Module]] = {"cross": CrossBlock, "self": Block}
+
 # %% ../nbs/03_model.ipynb #a251ddf7
-def visible_index(mask: Tensor) -> Tensor:
-    "Long (B, V): positions of the visible (False) tokens of a bool (B, L, N) mask in the flattened L*N grid."
-    if mask.dtype != torch.bool or mask.ndim != 3:
-        raise ValueError(f"mask: expected a bool (B, L, N) tensor, got {mask.dtype} {tuple(mask.shape)}")
-    visible = ~mask.flatten(1)
-    counts = visible.sum(1)
+def _selected_index(selected: Tensor, what: str) -> Tensor:
+    "Long (B, K): positions of the True entries of a bool (B, S), the same number K >= 1 in every row."
+    counts = selected.sum(1)
     n = int(counts[0]) if len(counts) else 0
     if len(counts) and (n == 0 or bool((counts != n).any())):
-        raise ValueError(f"mask: every sample needs the same number (>= 1) of visible tokens, got {counts.tolist()[:8]}")
-    return visible.nonzero()[:, 1].view(mask.shape[0], n)
+        raise ValueError(f"mask: every sample needs the same number (>= 1) of {what} tokens, got {counts.tolist()[:8]}")
+    return selected.nonzero()[:, 1].view(selected.shape[0], n)
+
+def _check_mask(mask: Tensor) -> None:
+    if mask.dtype != torch.bool or mask.ndim != 3:
+        raise ValueError(f"mask: expected a bool (B, L, N) tensor, got {mask.dtype} {tuple(mask.shape)}")
+
+def visible_index(mask: Tensor) -> Tensor:
+    "Long (B, V): positions of the visible (False) tokens of a bool (B, L, N) mask in the flattened L*N grid."
+    _check_mask(mask)
+    return _selected_index(~mask.flatten(1), "visible")
+
+def hidden_index(mask: Tensor) -> Tensor:
+    "Long (B, K): positions of the hidden (True) tokens of a bool (B, L, N) mask in the flattened L*N grid."
+    _check_mask(mask)
+    return _selected_index(mask.flatten(1), "hidden")
 
 # %% ../nbs/03_model.ipynb #f987aee2
 def row_leads(leads: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -226,7 +268,8 @@ class CoReECG(nn.Module):
             self.decoder = nn.ModuleDict(dict(
                 embed=nn.Linear(D, dd),
                 cond=nn.Linear(cfg.global_dim, dd) if cfg.global_cond != "none" else nn.Identity(),
-                blocks=nn.ModuleList([Block(dd, cfg.dec_heads, cfg.mlp_ratio, cfg.dropout) for _ in range(cfg.dec_depth)]),
+                blocks=nn.ModuleList([DECODER_BLOCKS[cfg.decoder](dd, cfg.dec_heads, cfg.mlp_ratio, cfg.dropout)
+                                      for _ in range(cfg.dec_depth)]),
                 norm=nn.LayerNorm(dd), head=nn.Linear(dd, P)))
             self.mask_token = nn.Parameter(torch.zeros(1, 1, dd))
             self.dec_lead_embed = nn.Parameter(torch.zeros(cfg.n_leads, dd))
@@ -237,10 +280,14 @@ class CoReECG(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        "MAE's init: xavier-uniform linear weights, zero biases, unit LayerNorms, trunc-normal(0.02) learned tokens."
-        for p in (self.lead_embed, self.cls_token, getattr(self, "mask_token", None), getattr(self, "dec_lead_embed", None)):
+        """MAE's init (xavier-uniform linear weights, zero biases, unit LayerNorms, trunc-normal(0.02) tokens), except:
+        lead embeddings at the scale of the time embedding (LEAD_EMBED_STD) and a zero decoder output head."""
+        for p in (self.cls_token, getattr(self, "mask_token", None)):
             if p is not None:
                 nn.init.trunc_normal_(p, std=0.02)
+        for p in (self.lead_embed, getattr(self, "dec_lead_embed", None)):
+            if p is not None:
+                nn.init.trunc_normal_(p, std=LEAD_EMBED_STD, a=-2 * LEAD_EMBED_STD, b=2 * LEAD_EMBED_STD)
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)
@@ -248,6 +295,8 @@ class CoReECG(nn.Module):
             elif isinstance(m, nn.LayerNorm):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
+        if self.decoder is not None:
+            nn.init.zeros_(self.decoder["head"].weight)
 
     def param_counts(self) -> dict[str, int]:
         "Parameters per part: encoder (tokeniser + blocks + norm), decoder, projector, total."
@@ -309,7 +358,8 @@ class CoReECG(nn.Module):
         return self.projector(g)
 
     def decode(self, h: Tensor, mask: Tensor, cond: Tensor | None = None, lead_idx: Tensor | None = None) -> Tensor:
-        "Encoder output (B, 1+V, D), mask (B, L, N), optional global vector (B, G) -> patch predictions (B, L, N, P)."
+        """Encoder output (B, 1+V, D), mask (B, L, N), optional global vector (B, G) -> patch predictions (B, L, N, P).
+        The `cross` decoder predicts hidden places only (zeros elsewhere); `self` predicts every place."""
         if self.decoder is None:
             raise RuntimeError("this model was built with w_rec=0: it has no decoder")
         if cond is not None and self.cfg.global_cond == "none":
@@ -320,34 +370,48 @@ class CoReECG(nn.Module):
         if h.shape[:2] != (B, idx.shape[1] + 1):
             raise ValueError(f"decode: h {tuple(h.shape)} does not hold [CLS] + {idx.shape[1]} visible tokens of mask {tuple(mask.shape)}")
         y = dec["embed"](h[:, 1:])                                                 # (B, V, dd); the [CLS] output is not used
-        dd = y.shape[-1]
-        t = self.mask_token.to(y.dtype).expand(B, L * N, dd).scatter(1, idx[..., None].expand(-1, -1, dd), y)
         lead_idx = self.lead_index(L, lead_idx, h.device)
-        pos = self.dec_lead_embed[lead_idx][:, None] + sincos_embedding(N, dd, h.device)[None]   # (L, N, dd)
-        t = t + pos.flatten(0, 1).to(t.dtype)
-        if cond is not None:
-            t = torch.cat([dec["cond"](cond).to(t.dtype)[:, None], t], 1)
+        pos = (self.dec_lead_embed[lead_idx][:, None] + sincos_embedding(N, y.shape[-1], h.device)[None]).flatten(0, 1)
+        pos = pos.to(y.dtype)                                                      # (L*N, dd): lead + time of every grid place
+        c = dec["cond"](cond).to(y.dtype)[:, None] if cond is not None else None  # (B, 1, dd) or None
+        if self.cfg.decoder == "cross":
+            return self._decode_cross(y + pos[idx], pos, mask, c)
+        t = self.mask_token.to(y.dtype).expand(B, L * N, y.shape[-1]).scatter(1, idx[..., None].expand_as(y), y) + pos
+        t = t if c is None else torch.cat([c, t], 1)
         for blk in dec["blocks"]:
             t = blk(t)
-        out = dec["head"](dec["norm"](t))
-        return out[:, -L * N:].view(B, L, N, -1)
+        return dec["head"](dec["norm"](t[:, -L * N:])).view(B, L, N, -1)
+
+    def _decode_cross(self, visible: Tensor, pos: Tensor, mask: Tensor, c: Tensor | None) -> Tensor:
+        "Hidden-place queries (mask token + lead + time) read the visible tokens (and c); zeros at visible places."
+        dec, (B, L, N), hid = self.decoder, mask.shape, hidden_index(mask)
+        context = visible if c is None else torch.cat([c, visible], 1)
+        q = self.mask_token.to(visible.dtype) + pos[hid]                           # (B, K, dd)
+        for blk in dec["blocks"]:
+            q = blk(q, context)
+        out = dec["head"](dec["norm"](q))                                          # (B, K, P)
+        return out.new_zeros(B, L * N, out.shape[-1]).scatter(1, hid[..., None].expand_as(out), out).view(B, L, N, -1)
 
     def forward(self, x: Tensor, mask: Tensor, n_views: int = 1, global_cond: str | None = None) -> dict[str, Tensor | None]:
         """One pretraining pass over `n_views` stacked views x (n_views*B, L, T) with masks (n_views*B, L, N):
-        {'h', 'global', 'z' (None without projector), 'pred' (None without decoder)}. `global_cond` (default
-        cfg.global_cond) picks the conditioning: none, own global vector, or 'cross' = the next view's (view 1
-        gets view 2's and vice versa). Going through forward lets DDP see the whole pass."""
+        {'h', 'global', 'z' (None without projector), 'pred' (None without decoder), 'z_rec'}. `global_cond`
+        (default cfg.global_cond) picks the conditioning: none, own global vector, or 'cross' = the next view's
+        (view 1 gets view 2's and vice versa). With cfg.w_align > 0, 'z_rec' is the projection of the global
+        vector of the *reconstruction*: the predicted patches alone (the visible ones hidden) encoded again;
+        else None. Going through forward lets DDP see the whole pass."""
         h = self.encode(x, mask)
         g = self.global_vector(h)
         z = self.project(g) if self.projector is not None else None
-        pred = None
+        pred = z_rec = None
         if self.decoder is not None:
             mode = global_cond or self.cfg.global_cond
             if mode not in CHOICES["global_cond"] or x.shape[0] % n_views:
                 raise ValueError(f"forward: global_cond={mode!r}, {x.shape[0]} rows for n_views={n_views}")
             cond = None if mode == "none" else g.roll(x.shape[0] // n_views, 0) if mode == "cross" else g
             pred = self.decode(h, mask, cond)
-        return {"h": h, "global": g, "z": z, "pred": pred}
+            if self.cfg.w_align > 0:
+                z_rec = self.project(self.global_vector(self.encode(pred.flatten(-2), ~mask)))
+        return {"h": h, "global": g, "z": z, "pred": pred, "z_rec": z_rec}
 
     @torch.no_grad()
     def embed(self, x, fs: float, leads: str | Sequence[str] | None = None, pool: str | None = None,

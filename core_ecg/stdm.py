@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['random_mask', 'stdm_ratio', 'stdm_mask', 'make_mask', 'cross_lead_r2']
+__all__ = ['random_mask', 'stdm_ratio', 'stdm_mask', 'make_mask', 'cross_lead_r2', 'token_kinds', 'rr_interval', 'rr_copy']
 
 # %% ../nbs/02_stdm.ipynb #38a51714
 def _check_ratio(name: str, value: float) -> None:
@@ -132,3 +132,42 @@ def cross_lead_r2(x: Tensor, mask: Tensor, patch_size: int, targets: Sequence[in
     return {"r2": float(1 - err.sum() / var.sum()),
             "r2_where_visible": float(1 - err[some].sum() / var[some].sum()) if some.any() else float("nan"),
             "no_visible": float((~some).double().mean()), "patches": len(lead)}
+
+# %% ../nbs/02_stdm.ipynb #36960f46
+def token_kinds(mask: Tensor) -> dict[str, Tensor]:
+    "Split a bool (B, L, N) mask into 'column' tokens (all leads hidden at that time) and 'lead' tokens (some lead visible)."
+    column = mask & mask.all(1, keepdim=True)
+    return {"column": column, "lead": mask & ~column}
+
+# %% ../nbs/02_stdm.ipynb #152c0c58
+def rr_interval(x: Tensor, fs: float, low: float = 0.3, high: float = 2.0) -> Tensor:
+    "Long (R,): samples per beat of each record of x (R, L, T): the lag in [low, high] s of the highest autocorrelation of the summed squared slope."
+    e = x.diff(dim=-1).square().sum(1)
+    e = e - e.mean(-1, keepdim=True)
+    n = e.shape[-1]
+    spec = torch.fft.rfft(e, 2 * n)
+    ac = torch.fft.irfft(spec * spec.conj(), 2 * n)[:, :n]
+    lo, hi = max(1, round(low * fs)), min(n - 1, round(high * fs))
+    return lo + ac[:, lo:hi + 1].argmax(-1)
+
+def rr_copy(x: Tensor, mask: Tensor, fs: float, patch_size: int) -> Tensor:
+    """Prediction (R, L, T) of x (R, L, T) under `mask` (R, L, T // patch_size) from visible samples of the same lead one RR
+    interval earlier and later (their mean; failing both, two RR away; failing all, 0). Visible samples are returned as they are."""
+    R, L, T = x.shape
+    hidden = mask.repeat_interleave(patch_size, -1)                           # (R, L, T) per sample
+    rr = rr_interval(x, fs)
+    t = torch.arange(T)
+    pred, found = torch.zeros_like(x), torch.zeros_like(x)
+    for k in (1, 2):
+        total, count = torch.zeros_like(x), torch.zeros_like(x)
+        for sign in (-1, 1):
+            src = t[None] + sign * k * rr[:, None]                               # (R, T)
+            ok = (src >= 0) & (src < T)
+            src = src.clamp(0, T - 1)[:, None].expand(R, L, T)
+            usable = ok[:, None] & ~hidden.gather(-1, src)
+            total += torch.where(usable, x.gather(-1, src), 0.0)
+            count += usable.to(x.dtype)
+        fill = (found == 0) & (count > 0)
+        pred = torch.where(fill, total / count.clamp_min(1), pred)
+        found = found + fill.to(x.dtype)
+    return torch.where(hidden, pred, x)

@@ -29,14 +29,14 @@ from tqdm import tqdm
 
 import core_ecg
 from .data import ECGCache, ECGDataset, ECGInputError, open_cache
-from .loss import pretrain_loss
+from .loss import LOSS_TERMS, pretrain_loss
 from .model import CheckpointError, CoReConfig, CoReECG, load_checkpoint, save_checkpoint
 from .stdm import make_mask
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'TERMS', 'RESUME_KEYS', 'TrainConfig', 'WarmupCosine', 'param_groups', 'make_optimizer', 'ResumableSampler',
+__all__ = ['log', 'RESUME_KEYS', 'TrainConfig', 'WarmupCosine', 'param_groups', 'make_optimizer', 'ResumableSampler',
            'check_model_config', 'pretrain_dataset', 'seed_everything', 'seeded_generator', 'capture_rng',
            'restore_rng', 'Runtime', 'resolve_device', 'init_runtime', 'all_gather_objects', 'barrier', 'state_hash',
            'snapshot_path', 'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics',
@@ -337,8 +337,6 @@ def plot_metrics(records: list[dict], title: str | None = None) -> Figure:
     return fig
 
 # %% ../nbs/05_train.ipynb #6fe62db1
-TERMS = ("loss", "rec", "con")
-
 class NonFiniteLossError(RuntimeError):
     "The loss stayed non-finite for too many consecutive steps."
 
@@ -426,8 +424,8 @@ def build_run(data, out: Path, model_cfg: CoReConfig, train_cfg: TrainConfig, rt
 def train_step(run: Run, batches: Iterator) -> dict:
     "One optimiser step over `accum_steps` micro-batches; skipped (no update) if anything is non-finite."
     cfg, dev = run.train_cfg, run.rt.device
-    sums = torch.zeros(len(TERMS), device=dev)
-    bad = torch.zeros(len(TERMS), device=dev)
+    sums = torch.zeros(len(LOSS_TERMS), device=dev)
+    bad = torch.zeros(len(LOSS_TERMS), device=dev)
     for i in range(cfg.accum_steps):
         x = next(batches)[0].to(dev, non_blocking=True)
         sync = run.net.no_sync() if run.rt.distributed and i < cfg.accum_steps - 1 else nullcontext()
@@ -435,16 +433,16 @@ def train_step(run: Run, batches: Iterator) -> dict:
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=run.bf16):
                 out = pretrain_loss(run.net, x, generator=run.generators["loss"])
             (out["loss"] / cfg.accum_steps).backward()
-        vals = torch.stack([out[k].detach().float() if k in out else torch.zeros((), device=dev) for k in TERMS])
+        vals = torch.stack([out[k].detach().float() if k in out else torch.zeros((), device=dev) for k in LOSS_TERMS])
         bad += ~torch.isfinite(vals)
         sums += vals / cfg.accum_steps
     norm = nn.utils.clip_grad_norm_(run.model.parameters(), cfg.clip_grad or math.inf)
     stats = torch.cat([sums, bad])
     if run.rt.distributed:
         dist.all_reduce(stats)
-    stats = (stats / torch.tensor([run.rt.world] * len(TERMS) + [1] * len(TERMS), device=dev)).tolist()
+    stats = (stats / torch.tensor([run.rt.world] * len(LOSS_TERMS) + [1] * len(LOSS_TERMS), device=dev)).tolist()
     norm = norm.item()
-    bad_terms = [k for k, b in zip(TERMS, stats[len(TERMS):]) if b > 0]
+    bad_terms = [k for k, b in zip(LOSS_TERMS, stats[len(LOSS_TERMS):]) if b > 0]
     if not math.isfinite(norm) and not bad_terms:
         bad_terms = ["grad_norm"]
     if bad_terms:
@@ -459,7 +457,7 @@ def train_step(run: Run, batches: Iterator) -> dict:
     st = run.state
     st.step += 1; st.batch_in_epoch += cfg.accum_steps
     st.samples_seen += cfg.batch_size * cfg.accum_steps * run.rt.world
-    return {**dict(zip(TERMS, stats)), "grad_norm": norm, "lr": lr, "nonfinite": bad_terms}
+    return {**dict(zip(LOSS_TERMS, stats)), "grad_norm": norm, "lr": lr, "nonfinite": bad_terms}
 
 # %% ../nbs/05_train.ipynb #cb3c3cc3
 def make_checkpoint(run: Run, rng_states: list[dict]) -> dict:
@@ -551,7 +549,7 @@ def log_record(run: Run, window: list[dict], seconds: float, samples: int) -> di
     good = [w for w in window if not w["nonfinite"]]
     mean = lambda k: float(np.mean([w[k] for w in good])) if good else None
     st = run.state
-    return {"step": st.step, "epoch": st.epoch, **{k: mean(k) for k in (*TERMS, "grad_norm")},
+    return {"step": st.step, "epoch": st.epoch, **{k: mean(k) for k in (*LOSS_TERMS, "grad_norm")},
             "lr": window[-1]["lr"], "ecgs_per_s": samples / max(seconds, 1e-9), "samples_seen": st.samples_seen,
             "elapsed_s": round(st.elapsed_s, 3), "nonfinite_total": st.nonfinite_total}
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python
 """The CoRe-ECG ablation study on the embedded PTB-XL sample (`data/ptbxl100`).
 
-Protocol (DESIGN.md, "Evaluation protocol"): every variant is pretrained without labels on all 1,625 records
+Protocol (that of `core_ecg.evaluate`, nbs/06_evaluate.ipynb): every variant is pretrained without labels on all 1,625 records
 (train = strat_folds 1-8, val = strat_fold 9; the test fold is absent and never used), then frozen; its global
 vectors are standardised and fed to one logistic regression per class fitted on train, with C chosen on val
-(DESIGN's rule; C chosen by 5-fold cross-validation on train is reported beside it); macro AUROC on val with a
+(the project's rule; C chosen by 5-fold cross-validation on train is reported beside it); macro AUROC on val with a
 bootstrap 95 % CI, and a paired bootstrap of the difference to the random-init encoder on the same val records.
 
 One budget for every variant (the `Budget` below, written into every command): the `tiny` preset, the same number
@@ -53,7 +53,9 @@ import pandas as pd
 
 log = logging.getLogger("ablation")
 
-FULL = dict(masking="stdm", time_ratio=0.5, lead_ratio=0.2, augmentation="fda", global_cond="cross", w_rec=1.0, w_con=1.0)
+FULL = dict(masking="stdm", time_ratio=0.3, lead_ratio=0.2, target_ratio=0.583, augmentation="fda_joint", global_cond="cross",
+            w_rec=1.0, w_con=1.0, decoder="cross", w_align=0.0)
+FLAGGED = ("masking", "time_ratio", "lead_ratio", "augmentation", "global_cond", "w_rec", "w_con")   # the rest go by --set
 AXES = ("main", "fractions", "leads", "pool", "seeds")
 LEAD_SETS = ("12", "limb", "precordial", "I", "II")
 ENCODERS = {"core_ecg": "CoRe-ECG (frozen)", "random": "random-init (frozen)", "supervised": "supervised from scratch",
@@ -85,6 +87,11 @@ VARIANTS = (
     Variant("no_stdm", "components", "CoRe-ECG without STDM (random masking, same ratio)", {"masking": "random"}),
     Variant("cond_none", "global_cond", "global_cond none: the decoder never sees the global vector", {"global_cond": "none"}),
     Variant("cond_own", "global_cond", "global_cond own: each view decoded with its own global vector", {"global_cond": "own"}),
+    Variant("align_rec", "global_cond", "plus the reconstruction's global vector aligned with the other view's (w_align 1)",
+            {"w_align": 1.0}),
+    Variant("align_rec_only", "global_cond", "reconstruction alignment (w_align 1) instead of the conditioning token",
+            {"w_align": 1.0, "global_cond": "none"}),
+    Variant("decoder_self", "decoder", "the decoder as it was: self-attention over the whole token grid", {"decoder": "self"}),
 )
 BY_NAME = {v.name: v for v in VARIANTS}
 
@@ -120,6 +127,9 @@ def pretrain_args(data: Path, run: Path, switches: dict, budget: Budget, seed: i
             "--lead-ratio", f"{switches['lead_ratio']:g}", "--augmentation", switches["augmentation"],
             "--global-cond", switches["global_cond"], "--w-rec", f"{switches['w_rec']:g}", "--w-con", f"{switches['w_con']:g}",
             "--seed", str(seed)]
+    for key in sorted(set(switches) - set(FLAGGED)):
+        value = switches[key]
+        args += ["--set", f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"]
     if untrained:
         return args + ["--epochs", "0"]
     return args + ["--epochs", str(budget.epochs(n_records)), "--max-steps", str(budget.steps),
@@ -550,7 +560,7 @@ def protocol_lines(args, n_train: int, n_val: int, main: pd.DataFrame) -> list[s
         f"AdamW with weight decay 0.05, seed {args.seed}; "
         f"{args.threads} CPU thread(s) per run (torch {torch.__version__}, {platform.machine()}).",
         "- Frozen linear probe on the [CLS] global vector (standardised; one logistic regression per class, "
-        "C in {0.01, 0.1, 1, 10}) with C chosen **on val** (DESIGN's protocol: optimistic, but equally so for every row) "
+        "C in {0.01, 0.1, 1, 10}) with C chosen **on val** (the project's protocol: optimistic, but equally so for every row) "
         "and, beside it, C chosen by 5-fold CV on train (no val information in the fit).",
         f"- Macro AUROC over the 5 superdiagnostic classes of val; 95 % percentile bootstrap CI over val records "
         f"({args.n_boot} resamples, seed {args.boot_seed}); Δ = paired bootstrap of the difference to the random-init "
