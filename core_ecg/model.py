@@ -225,6 +225,7 @@ def _selected_index(selected: Tensor, what: str) -> Tensor:
     return selected.nonzero()[:, 1].view(selected.shape[0], n)
 
 def _check_mask(mask: Tensor) -> None:
+    "Raise a ValueError unless `mask` is a bool (B, L, N) tensor."
     if mask.dtype != torch.bool or mask.ndim != 3:
         raise ValueError(f"mask: expected a bool (B, L, N) tensor, got {mask.dtype} {tuple(mask.shape)}")
 
