@@ -13,12 +13,14 @@ import re
 import shutil
 import signal
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
+import h5py
 import numpy as np
 import pandas as pd
 import torch
@@ -28,11 +30,13 @@ from tqdm import tqdm
 _logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['LEADS', 'LEAD_SETS', 'PTBXL_LABELS', 'PTBXL_URL', 'ECGInputError', 'canonical_lead', 'parse_leads', 'resample',
-           'bandpass', 'normalize_leads', 'fit_length', 'preprocess_signal', 'ECGCache', 'open_cache', 'ECGDataset',
+__all__ = ['LEADS', 'LEAD_SETS', 'PTBXL_LABELS', 'CODE15_CLASSES', 'CODE15_NAMES', 'CODE15_FS', 'SPH_FS', 'SOURCES', 'PTBXL_URL',
+           'ECGInputError', 'canonical_lead', 'parse_leads', 'LogProgress', 'progress_bar', 'resample', 'bandpass',
+           'normalize_leads', 'fit_length', 'preprocess_signal', 'ECGCache', 'open_cache', 'ECGDataset',
            'label_fraction', 'plot_ecg', 'ECGRecord', 'read_wfdb', 'standard_leads', 'check_record', 'flat_leads',
-           'load_ecg', 'challenge_labels', 'snomed_names', 'read_ptbxl', 'ptbxl_label_names', 'split_by_id',
-           'detect_source', 'stored_leads', 'find_records', 'prepare', 'download_ptbxl']
+           'load_ecg', 'challenge_labels', 'snomed_names', 'read_ptbxl', 'ptbxl_label_names', 'read_code15', 'read_sph',
+           'aha_names', 'nonzero_span', 'split_by_id', 'detect_source', 'stored_leads', 'find_records', 'write_atomic',
+           'prepare', 'download_ptbxl']
 
 # %% ../nbs/00_data.ipynb #394ca261
 LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
@@ -66,6 +70,42 @@ def parse_leads(leads: str | Sequence[str] | None) -> tuple[str, ...]:
     if dup: raise ECGInputError(", ".join(dup), "lead given more than once")
     if not names: raise ECGInputError(repr(leads), "no lead given")
     return tuple(sorted(names, key=LEADS.index))
+
+# %% ../nbs/00_data.ipynb #ce212025
+class LogProgress:
+    "A tqdm stand-in for logs: one INFO line on `logger` at most every `interval` seconds, and one at `close`."
+    def __init__(self, total: int | None, desc: str, unit: str, initial: int = 0, interval: float = 30.0,
+                 logger: logging.Logger = _logger):
+        self.total, self.n, self.desc, self.unit, self.interval, self.logger = total, initial, desc, unit, interval, logger
+        self.postfix, self.start = "", time.monotonic()
+        self.last = self.start
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        if time.monotonic() - self.last >= self.interval:
+            self.emit()
+
+    def set_postfix(self, **values) -> None:
+        self.postfix = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items())
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.emit()
+
+    def emit(self) -> None:
+        self.last = time.monotonic()
+        of = f"/{self.total} ({100 * self.n / self.total:.0f} %)" if self.total else ""
+        self.logger.info("%s: %d%s %s, %.1f min%s", self.desc, self.n, of, self.unit, (self.last - self.start) / 60,
+                         f"; {self.postfix}" if self.postfix else "")
+
+def progress_bar(total: int | None, desc: str, unit: str, initial: int = 0, enabled: bool = True,
+                 logger: logging.Logger = _logger):
+    "A tqdm bar when stderr is a terminal, a `LogProgress` when it is not (nohup, SLURM), a silent bar if not `enabled`."
+    if enabled and not sys.stderr.isatty():
+        return LogProgress(total, desc, unit, initial, logger=logger)
+    return tqdm(total=total, initial=initial, desc=desc, unit=unit, dynamic_ncols=True, disable=not enabled)
 
 # %% ../nbs/00_data.ipynb #e4d17354
 def resample(x: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
@@ -498,6 +538,67 @@ def ptbxl_label_names(root, labels: str, present: set) -> tuple[list[str], dict[
     order = [c for c in statements.index if c in present]
     return order, {c: str(statements.at[c, "description"]) if "description" in statements else c for c in order}
 
+# %% ../nbs/00_data.ipynb #5bf1547e
+CODE15_CLASSES = ("1dAVb", "RBBB", "LBBB", "SB", "ST", "AF")
+CODE15_NAMES = {"1dAVb": "first-degree AV block", "RBBB": "right bundle branch block", "LBBB": "left bundle branch block",
+                "SB": "sinus bradycardia", "ST": "sinus tachycardia", "AF": "atrial fibrillation"}
+CODE15_FS, SPH_FS = 400.0, 500.0
+
+
+def _table(path: Path, need: set) -> pd.DataFrame:
+    "A metadata CSV read as strings; ECGInputError if it or one of the `need` columns is missing."
+    if not path.is_file(): raise ECGInputError(path, "missing")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if missing := sorted(need - set(df.columns)): raise ECGInputError(path, f"missing columns {missing}")
+    return df
+
+
+def read_code15(root) -> pd.DataFrame:
+    "CODE-15 index: one ref per row of every exams_part*.hdf5 (id exam_id, path file, row), labels and patient from exams.csv."
+    root = Path(root)
+    exams = _table(root / "exams.csv", {"exam_id", "patient_id", *CODE15_CLASSES}).set_index("exam_id")
+    refs = []
+    for f in sorted(root.glob("exams_part*.hdf5")):
+        try:
+            with h5py.File(f, "r") as h: ids = [str(int(i)) for i in h["exam_id"][:]]
+        except (OSError, KeyError) as e:
+            refs.append(dict(id=f.stem, path=f.name, reason=f"unreadable HDF5 file ({type(e).__name__}: {e})")); continue
+        for row, eid in enumerate(ids):
+            if eid not in exams.index:
+                refs.append(dict(id=f"{f.stem}[{row}]", path=f.name, row=row, reason=f"exam_id {eid} is not in exams.csv"))
+                continue
+            e = exams.loc[eid]
+            refs.append(dict(id=eid, path=f.name, row=row, group=e.patient_id,
+                             labels=[c for c in CODE15_CLASSES if e[c].strip().lower() in ("true", "1")]))
+    return pd.DataFrame(refs)
+
+
+def read_sph(root) -> pd.DataFrame:
+    "SPH index: one ref per row of metadata.csv (id ECG_ID, path records/ID.h5), primary AHA codes as labels, Patient_ID."
+    root = Path(root)
+    meta = _table(root / "metadata.csv", {"ECG_ID", "AHA_Code", "Patient_ID"})
+    refs = []
+    for r in meta.itertuples():
+        path = f"records/{r.ECG_ID}.h5"
+        codes = sorted({c.split("+")[0].strip() for c in r.AHA_Code.split(";") if c.strip()}, key=lambda c: (len(c), c))
+        refs.append(dict(id=r.ECG_ID, path=path, group=r.Patient_ID, labels=codes,
+                         reason="" if (root / path).is_file() else f"missing signal file {path}"))
+    return pd.DataFrame(refs)
+
+
+def aha_names(root) -> dict[str, str]:
+    "`{code: description}` from SPH's code.csv (Code, Description), or {} without it."
+    path = Path(root) / "code.csv"
+    if not path.is_file(): return {}
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return dict(zip(df.Code.str.strip(), df.Description)) if {"Code", "Description"} <= set(df.columns) else {}
+
+
+def nonzero_span(x: np.ndarray) -> np.ndarray:
+    "`x` (L, T) without the leading and trailing instants where every lead is exactly zero (padding)."
+    live = np.flatnonzero(np.any(x != 0, axis=0))
+    return x[:, live[0]:live[-1] + 1] if len(live) else x[:, :0]
+
 # %% ../nbs/00_data.ipynb #12d82bf6
 def split_by_id(ids: Sequence[str], val_fraction: float = 0.1) -> np.ndarray:
     "'val' or 'train' per id, from sha1(id): deterministic, stable when records are added."
@@ -507,19 +608,22 @@ def split_by_id(ids: Sequence[str], val_fraction: float = 0.1) -> np.ndarray:
 
 
 def detect_source(src) -> str:
-    "'ptbxl', 'challenge', 'wfdb' or 'numpy' for `src`; ECGInputError if it is none of them."
+    "'ptbxl', 'code15', 'sph', 'challenge', 'wfdb' or 'numpy' for `src`; ECGInputError if it is none of them."
     src = Path(src)
     if not src.exists(): raise ECGInputError(src, "does not exist")
     if src.is_file():
         if src.suffix == ".npy": return "numpy"
         raise ECGInputError(src, "a file that is not .npy; give a folder of records or an (N, L, T) .npy array")
     if (src / "ptbxl_database.csv").is_file(): return "ptbxl"
+    if (src / "exams.csv").is_file() and any(src.glob("exams_part*.hdf5")): return "code15"
+    if (src / "metadata.csv").is_file() and (src / "records").is_dir(): return "sph"
     for hea in sorted(src.rglob("*.hea"))[:10]:
         if re.search(r"^#\s*dx\s*:", hea.read_text(errors="replace"), re.I | re.M): return "challenge"
     return "wfdb"
 
 
 _REF_COLUMNS = ("id", "path", "split", "labels", "reason", "row")
+SOURCES = ("ptbxl", "code15", "sph", "challenge", "wfdb", "numpy")
 
 
 def _wfdb_refs(src: Path) -> list[dict]:
@@ -560,17 +664,20 @@ def find_records(src, source: str = "auto", labels: str = "superdiagnostic", fs:
     "(source kind, one row per record sorted by id: id, path (relative to src), split, labels, reason, row)."
     src = Path(src)
     kind = detect_source(src) if source == "auto" else source
-    if kind not in ("ptbxl", "challenge", "wfdb", "numpy"): raise ECGInputError(source, "unknown source kind")
+    if kind not in SOURCES: raise ECGInputError(source, f"unknown source kind; choose from {', '.join(SOURCES)}")
     if not src.exists(): raise ECGInputError(src, "does not exist")
     if kind == "ptbxl": refs = read_ptbxl(src, labels, fs)
+    elif kind == "code15": refs = read_code15(src)
+    elif kind == "sph": refs = read_sph(src)
     elif kind == "numpy": refs = pd.DataFrame(_numpy_refs(src, stored_leads(src_leads)))
     else: refs = pd.DataFrame(_wfdb_refs(src))
     if not len(refs): raise ECGInputError(src, f"no records found (source {kind}: looked for "
                                                f"{'.hea files' if kind in ('wfdb', 'challenge') else 'rows'})")
-    if kind != "ptbxl": refs["split"] = split_by_id(refs.id, val_fraction)
+    if kind != "ptbxl": refs["split"] = split_by_id(refs.group.fillna(refs.id) if "group" in refs else refs.id, val_fraction)
     for col, empty in (("labels", None), ("reason", ""), ("row", -1)):
         if col not in refs: refs[col] = [[] for _ in range(len(refs))] if empty is None else empty
     refs["reason"] = refs.reason.fillna("")
+    refs["labels"] = [l if isinstance(l, list) else [] for l in refs.labels]
     refs["row"] = refs.row.fillna(-1).astype(int)
     return kind, refs[list(_REF_COLUMNS)].reset_index(drop=True)
 
@@ -578,8 +685,23 @@ def find_records(src, source: str = "auto", labels: str = "superdiagnostic", fs:
 _NPY_OPEN: dict[str, np.ndarray] = {}
 
 
+def _read_h5(ref: dict, cfg: dict) -> ECGRecord:
+    "A CODE-15 row (padding cut) or an SPH record."
+    path = Path(cfg["src"]) / ref["path"]
+    try:
+        with h5py.File(path, "r") as h:
+            x = nonzero_span(np.asarray(h["tracings"][ref["row"]], np.float64).T) if cfg["kind"] == "code15" \
+                else np.asarray(h["ecg"][:], np.float64)
+    except (OSError, KeyError) as e:
+        raise ECGInputError(path, f"unreadable HDF5 record ({type(e).__name__}: {e})") from None
+    if x.ndim != 2 or x.shape[0] != len(LEADS):
+        raise ECGInputError(path, f"signal of shape {x.shape}; expected 12 leads")
+    return ECGRecord(ref["id"], x, CODE15_FS if cfg["kind"] == "code15" else SPH_FS, LEADS, path)
+
+
 def _read_ref(ref: dict, cfg: dict) -> ECGRecord:
     "The record a ref points to."
+    if cfg["kind"] in ("code15", "sph"): return _read_h5(ref, cfg)
     if cfg["kind"] != "numpy": return read_wfdb(Path(cfg["src"]) / ref["path"])
     if cfg["src"] not in _NPY_OPEN: _NPY_OPEN[cfg["src"]] = np.load(cfg["src"], mmap_mode="r")
     return ECGRecord(ref["id"], np.asarray(_NPY_OPEN[cfg["src"]][ref["row"]], np.float64), float(cfg["src_fs"]),
@@ -623,7 +745,7 @@ def _process_chunk(refs: list[dict], cfg: dict, pool, workers: int) -> list[dict
     return list(pool.map(_process_record, refs, [cfg] * len(refs), chunksize=max(1, len(refs) // (4 * workers))))
 
 # %% ../nbs/00_data.ipynb #d24b608f
-def _write_atomic(path: Path, data: bytes):
+def write_atomic(path: Path, data: bytes):
     "Write `data` to `path` via a temporary file, fsync and os.replace: a reader sees the old or the new file, never half."
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
@@ -667,7 +789,7 @@ def _plan(src, fs, seconds, source, labels, min_seconds, band, val_fraction, src
         raise ECGInputError(src, "an .npy source needs src_fs, its sampling rate in Hz: pass --src-fs HZ (prepare(..., src_fs=HZ))")
     cfg = dict(src=str(Path(src).resolve()), kind=kind, fs=int(fs), seconds=float(seconds), n_samples=int(round(fs * seconds)),
                min_seconds=float(seconds if min_seconds is None else min_seconds), band=[float(b) for b in band],
-               labels=labels if kind == "ptbxl" else ("snomed" if kind == "challenge" else "none"),
+               labels={"ptbxl": labels, "challenge": "snomed", "code15": "code15", "sph": "aha"}.get(kind, "none"),
                val_fraction=float(val_fraction), src_fs=src_fs, src_leads=list(stored_leads(src_leads)))
     digest = hashlib.sha1(json.dumps(cfg, sort_keys=True).encode())
     for r in refs.itertuples(): digest.update(f"{r.id}\t{r.path}\t{r.split}\t{','.join(r.labels)}\t{r.reason}\n".encode())
@@ -688,19 +810,25 @@ def _finish(out: Path, work: Path, plan: dict, n_chunks: int) -> Path:
             for k in kept: kept[k].append(r[k])
             if r["note"]: notes.append((r["id"], r["path"], r["note"]))
     rejects = pd.DataFrame(rejects, columns=["id", "path", "reason"])
-    _write_atomic(out / "rejects.csv", _csv_bytes(rejects))
+    write_atomic(out / "rejects.csv", _csv_bytes(rejects))
     n = len(kept["id"])
     if not n:
         shutil.rmtree(work, ignore_errors=True)
         raise ECGInputError(cfg["src"], f"none of {len(rejects)} records passed validation; reasons in {out / 'rejects.csv'}")
     present = {l for labels in kept["labels"] for l in labels}
     if cfg["kind"] == "ptbxl": names, info = ptbxl_label_names(cfg["src"], cfg["labels"], present)
+    elif cfg["kind"] == "code15":
+        names = [c for c in CODE15_CLASSES if c in present]
+        info = {c: CODE15_NAMES[c] for c in names}
+    elif cfg["kind"] == "sph":
+        names, known = sorted(present, key=lambda c: (len(c), c)), aha_names(cfg["src"])
+        info = {c: known.get(c, c) for c in names}
     else:
         names, known = sorted(present, key=int), snomed_names(cfg["src"])
         info = {c: known.get(c, c) for c in names}
-    _write_atomic(out / "meta.csv", _csv_bytes(_meta_table(kept, names, cfg["kind"])))
+    write_atomic(out / "meta.csv", _csv_bytes(_meta_table(kept, names, cfg["kind"])))
     notes = pd.DataFrame(notes, columns=["id", "path", "note"])
-    _write_atomic(out / "notes.csv", _csv_bytes(notes))
+    write_atomic(out / "notes.csv", _csv_bytes(notes))
     if (work / "signals.npy").exists():
         _shrink_npy(work / "signals.npy", n)
         os.replace(work / "signals.npy", out / "signals.npy")
@@ -709,7 +837,7 @@ def _finish(out: Path, work: Path, plan: dict, n_chunks: int) -> Path:
                 n=n, n_rejects=len(rejects), n_notes=len(notes), source=cfg["kind"], labels=cfg["labels"],
                 band=cfg["band"], min_seconds=cfg["min_seconds"], val_fraction=cfg["val_fraction"], label_info=info,
                 fingerprint=plan["fingerprint"])
-    _write_atomic(out / "cache.json", json.dumps(info, indent=1).encode())
+    write_atomic(out / "cache.json", json.dumps(info, indent=1).encode())
     shutil.rmtree(work, ignore_errors=True)
     return out
 
@@ -733,7 +861,7 @@ def _start_or_resume(out: Path, work: Path, plan: dict) -> bool:
     work.mkdir(parents=True, exist_ok=True)
     np.lib.format.open_memmap(work / "signals.npy", mode="w+", dtype=np.float16,
                               shape=(len(plan["refs"]), len(LEADS), plan["cfg"]["n_samples"]))
-    _write_atomic(work / "plan.json", json.dumps({k: plan[k] for k in ("fingerprint", "chunk_size")}).encode())
+    write_atomic(work / "plan.json", json.dumps({k: plan[k] for k in ("fingerprint", "chunk_size")}).encode())
     return True
 
 
@@ -755,8 +883,7 @@ def prepare(src, out, fs: int = 100, seconds: float = 10, *, source: str = "auto
         signals = np.lib.format.open_memmap(work / "signals.npy", mode="r+")
         workers = (os.cpu_count() or 1) if workers is None else workers
         pool = ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) if workers > 1 else None
-        bar = tqdm(total=len(refs), initial=min(done * size, len(refs)), desc=f"prepare {Path(src).name}", unit="rec",
-                   disable=not progress)
+        bar = progress_bar(len(refs), f"prepare {Path(src).name}", "rec", min(done * size, len(refs)), progress)
         try:
             for c in range(done, n_chunks):
                 chunk = _process_chunk(refs.iloc[c * size:(c + 1) * size].to_dict("records"), cfg, pool, workers)
@@ -765,7 +892,7 @@ def prepare(src, out, fs: int = 100, seconds: float = 10, *, source: str = "auto
                 signals.flush()
                 _logger.debug("wrote chunk %d/%d", c + 1, n_chunks)
                 for r in chunk: del r["signal"]
-                _write_atomic(_journal(work, c), json.dumps(chunk).encode())
+                write_atomic(_journal(work, c), json.dumps(chunk).encode())
                 _logger.debug("journaled chunk %d/%d", c + 1, n_chunks)
                 offset += len(good); bar.update(len(chunk))
         finally:

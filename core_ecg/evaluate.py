@@ -26,7 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import Tensor, nn
 
-from .data import LEADS, ECGCache, ECGDataset, label_fraction, open_cache, parse_leads
+from .data import LEADS, ECGCache, ECGDataset, ECGInputError, label_fraction, open_cache, parse_leads
 from .model import CoReConfig, CoReECG
 
 logger = logging.getLogger(__name__)
@@ -36,8 +36,8 @@ __all__ = ['logger', 'REPORT_SPLIT', 'PERCENTILES', 'BANDS', 'C_GRID', 'ENCODER_
            'GROUP', 'check_split', 'per_class_auroc', 'macro_auroc', 'rank_auroc', 'f1_thresholds', 'per_class_f1',
            'BootstrapResult', 'bootstrap_auroc', 'paired_bootstrap', 'read_signals', 'handcrafted_features',
            'ProbeResult', 'linear_probe', 'random_init', 'load_encoder', 'encoder_features', 'plot_roc',
-           'ECGClassifier', 'param_groups', 'FinetuneConfig', 'FinetuneResult', 'predict', 'finetune', 'evaluate',
-           'compare', 'summarize', 'results_markdown']
+           'ECGClassifier', 'param_groups', 'FinetuneConfig', 'FinetuneResult', 'predict', 'finetune', 'labelled_rows',
+           'evaluate', 'compare', 'summarize', 'results_markdown']
 
 # %% ../nbs/06_evaluate.ipynb #e83ea028
 REPORT_SPLIT = "val"  # the split every number of this module is reported on
@@ -195,6 +195,13 @@ class ProbeResult:
     C: np.ndarray               # (C,) chosen regularisation per class
     grid: np.ndarray            # (len(cs), C) selection AUROC (val or CV) of every candidate
     select: str                 # "val" or "cv"
+    scaler: StandardScaler | None = None            # fit on train
+    models: list[LogisticRegression | None] | None = None   # per class, at the chosen C (None: class not fittable)
+
+    def decision_function(self, x: np.ndarray) -> np.ndarray:
+        "Scores (n, C) of other records `x` with the chosen models (NaN columns where a class could not be fit)."
+        xs = self.scaler.transform(x)
+        return np.stack([m.decision_function(xs) if m is not None else np.full(len(x), np.nan) for m in self.models], 1)
 
 def _cv_folds(y: np.ndarray, n_folds: int, seed: int) -> list | None:
     "Stratified folds of a binary y with K = min(n_folds, #pos, #neg), or None if K < 2."
@@ -233,6 +240,7 @@ def _linear_probe(x_train, y_train, x_val, y_val, select, cs, n_folds, seed, max
     n_cls = y_train.shape[1]
     scores, train_scores = np.full((len(xv), n_cls), np.nan), np.full((len(xt), n_cls), np.nan)
     chosen, grid = np.full(n_cls, np.nan), np.full((len(cs), n_cls), np.nan)
+    models: list[LogisticRegression | None] = [None] * n_cls
     for c in range(n_cls):
         yc = y_train[:, c]
         if yc.all() or not yc.any():
@@ -251,13 +259,13 @@ def _linear_probe(x_train, y_train, x_val, y_val, select, cs, n_folds, seed, max
             k = int(np.argmin(np.abs(np.log(np.asarray(cs)))))     # C closest to 1
             logger.warning("linear_probe: class %d: cannot select C by %s (too few positives); using C=%g", c, select, cs[k])
         chosen[c] = cs[k]
-        model = fits[k] if select == "val" else _logreg(cs[k], max_iter).fit(xt, yc)
+        model = models[c] = fits[k] if select == "val" else _logreg(cs[k], max_iter).fit(xt, yc)
         scores[:, c] = model.decision_function(xv)
         if folds is None:
             train_scores[:, c] = model.decision_function(xt)
         else:
             train_scores[:, c] = oof[k] if select == "cv" else _oof_scores(xt, yc, cs[k], folds, max_iter)
-    return ProbeResult(scores, train_scores, f1_thresholds(y_train, train_scores), chosen, grid, select)
+    return ProbeResult(scores, train_scores, f1_thresholds(y_train, train_scores), chosen, grid, select, scaler, models)
 
 # %% ../nbs/06_evaluate.ipynb #c57db529
 def random_init(cfg: CoReConfig, seed: int = 0) -> CoReECG:
@@ -459,7 +467,17 @@ def finetune(model: CoReECG, cache: ECGCache, train_idx: np.ndarray, val_idx: np
 # %% ../nbs/06_evaluate.ipynb #837c1e77
 PROTOCOLS = ("linear", "finetune")
 BASELINES = ("random", "supervised", "handcrafted")
-ARRAY_COLUMNS = ("y", "scores")   # per-row numpy arrays (val labels, val scores)
+ARRAY_COLUMNS = ("y", "scores")   # per-row numpy arrays (labels and scores of the reported split)
+
+def labelled_rows(cache: ECGCache, split: str, drop_unlabelled: bool = True) -> np.ndarray:
+    "Row indices of `split`, without the records that have no label of the task (all-zero rows) if `drop_unlabelled`."
+    idx = cache.split_indices(split)
+    if not drop_unlabelled:
+        return idx
+    keep = idx[cache.labels()[idx].any(1)]
+    if len(keep) < len(idx):
+        logger.info("evaluate: %d of %d %s records have no label of the task; not evaluated", len(idx) - len(keep), len(idx), split)
+    return keep
 
 def _as_tuple(x) -> tuple:
     return (x,) if isinstance(x, (str, int, float)) else tuple(x)
@@ -470,7 +488,7 @@ def _subsample(indices: np.ndarray, y: np.ndarray, n: int | None) -> np.ndarray:
         return indices
     return indices[label_fraction(y[indices], n / len(indices), seed=0)]
 
-def _row(encoder: str, protocol: str, fraction: float, leads: str, seed: int, n_train: int, y_val: np.ndarray,
+def _row(encoder: str, protocol: str, fraction: float, leads: str, seed: int, n_train: int, report: str, y_val: np.ndarray,
          scores: np.ndarray, thresholds: np.ndarray, label_names: Sequence[str], select: str, hparams: str,
          seconds: float, n_boot: int, boot_seed: int) -> dict:
     "One result row (see the table above)."
@@ -478,7 +496,7 @@ def _row(encoder: str, protocol: str, fraction: float, leads: str, seed: int, n_
     f1 = per_class_f1(y_val, scores, thresholds)
     per = per_class_auroc(y_val, scores)
     return dict(encoder=encoder, protocol=protocol, fraction=fraction, leads=leads, seed=seed, n_train=n_train,
-                n_val=len(y_val), macro_auroc=ci.estimate, ci_low=ci.low, ci_high=ci.high,
+                report=report, n_val=len(y_val), macro_auroc=ci.estimate, ci_low=ci.low, ci_high=ci.high,
                 n_classes=int(np.isfinite(per).sum()),
                 macro_f1=float(np.nanmean(f1)) if np.isfinite(f1).any() else math.nan,
                 **{f"auroc_{n}": float(a) for n, a in zip(label_names, per)},
@@ -492,11 +510,13 @@ def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCach
              select: str = "val", cs: Sequence[float] = C_GRID, n_folds: int = 5, finetune_cfg: FinetuneConfig | None = None,
              pool: str | None = None, batch_size: int = 128, bf16: bool = False, n_boot: int = 1000, boot_seed: int = 0,
              max_train: int | None = None, max_val: int | None = None, train_split: str = "train",
-             val_split: str = REPORT_SPLIT) -> pd.DataFrame:
+             val_split: str = REPORT_SPLIT, report_split: str | None = None, drop_unlabelled: bool = True) -> pd.DataFrame:
     """Linear probe and/or fine-tuning of `checkpoint` (None: baselines only) on `data`, beside `baselines`, for every
-    label fraction x lead set x seed; val scores with bootstrap CIs. `max_train`/`max_val` take stratified subsets (smoke runs)."""
+    label fraction x lead set x seed. Fit on `train_split`, choose C / the epoch on `val_split` (or C by CV on train),
+    report on `report_split` (default: `val_split`) with bootstrap CIs. `max_train`/`max_val`: stratified subsets (smoke runs)."""
     check_split(train_split, "training")
-    check_split(val_split, "model selection and reporting")
+    check_split(val_split, "model selection")
+    report = report_split or val_split
     protocols, baselines = _as_tuple(protocol), _as_tuple(baselines)
     bad = [p for p in protocols if p not in PROTOCOLS] + [b for b in baselines if b not in BASELINES]
     if bad:
@@ -504,12 +524,18 @@ def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCach
     if name in BASELINES:
         raise ValueError(f"evaluate: name={name!r} is a baseline's name; call the checkpoint something else")
     cache = data if isinstance(data, ECGCache) else open_cache(data)
+    if not cache.label_names:
+        raise ECGInputError(cache.path, "has no labels; evaluate needs a labelled cache (prepared from PTB-XL or a Challenge folder)")
     model = load_encoder(checkpoint) if checkpoint is not None else None
     cfg = model.cfg if model is not None else (model_cfg or CoReConfig.preset("tiny"))
     y_all = cache.labels()
-    tr = _subsample(cache.split_indices(train_split), y_all, max_train)
-    va = _subsample(cache.split_indices(val_split), y_all, max_val)
-    y_tr, y_va = y_all[tr], y_all[va]
+    tr = _subsample(labelled_rows(cache, train_split, drop_unlabelled), y_all, max_train)
+    va = _subsample(labelled_rows(cache, val_split, drop_unlabelled), y_all, max_val)
+    rp = va if report == val_split else labelled_rows(cache, report, drop_unlabelled)
+    if report != val_split:
+        logger.info("evaluate: fitting on %s, choosing on %s, reporting on %s (%d records)", train_split,
+                    "train (CV)" if select == "cv" else val_split, report, len(rp))
+    y_tr, y_va, y_rp = y_all[tr], y_all[va], y_all[rp]
     frozen = ([(name, lambda seed: model)] if model is not None and "linear" in protocols else []) + \
              ([("random", lambda seed: random_init(cfg, seed))] if "random" in baselines else [])
     tuned = ([(name, lambda seed: model)] if model is not None and "finetune" in protocols else []) + \
@@ -518,34 +544,40 @@ def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCach
 
     def add(row: dict):
         rows.append(row)
-        logger.info("evaluate %s: macro AUROC %.4f [%.4f, %.4f]", row["run"], row["macro_auroc"], row["ci_low"], row["ci_high"])
+        logger.info("evaluate %s: macro AUROC %.4f [%.4f, %.4f] on %s", row["run"], row["macro_auroc"], row["ci_low"],
+                    row["ci_high"], report)
 
     for lead_set in lead_sets:
         leads = parse_leads(lead_set)
         label = lead_set if isinstance(lead_set, str) else ",".join(leads)
-        both = np.concatenate([tr, va])
+        every = np.concatenate([tr, va] if rp is va else [tr, va, rp])
+        parts = lambda X: (X[:len(tr)], X[len(tr):len(tr) + len(va)], X[len(tr):len(tr) + len(va)] if rp is va else X[len(tr) + len(va):])
         feats: dict[tuple, np.ndarray] = {}
         if "handcrafted" in baselines:
-            feats[("handcrafted", None)] = np.concatenate([handcrafted_features(b, cache.fs) for b in read_signals(cache, both, leads)])
+            feats[("handcrafted", None)] = np.concatenate([handcrafted_features(b, cache.fs) for b in read_signals(cache, every, leads)])
         for seed in seeds:
             for enc, make in frozen:
                 key = (enc, None if enc == name else seed)      # a checkpoint's features do not depend on the seed
                 if key not in feats:
-                    feats[key] = encoder_features(make(seed), cache, both, leads, pool, batch_size, bf16=bf16)
+                    feats[key] = encoder_features(make(seed), cache, every, leads, pool, batch_size, bf16=bf16)
             for fraction in fractions:
                 sub = label_fraction(y_tr, fraction, seed=seed)
                 for enc in [e for e, _ in frozen] + (["handcrafted"] if "handcrafted" in baselines else []):
                     t0 = time.time()
-                    X = feats[(enc, seed if enc == "random" else None)]
-                    p = linear_probe(X[:len(tr)][sub], y_tr[sub], X[len(tr):], y_va, select, cs, n_folds, seed)
+                    X_tr, X_va, X_rp = parts(feats[(enc, seed if enc == "random" else None)])
+                    p = linear_probe(X_tr[sub], y_tr[sub], X_va, y_va, select, cs, n_folds, seed)
+                    scores = p.scores if rp is va else p.decision_function(X_rp)
                     how = "C by val" if select == "val" else f"C by {n_folds}-fold cv on train"
-                    add(_row(enc, "linear", fraction, label, seed, len(sub), y_va, p.scores, p.thresholds, cache.label_names,
-                             how, "C=" + ",".join(f"{c:g}" for c in p.C), time.time() - t0, n_boot, boot_seed))
+                    add(_row(enc, "linear", fraction, label, seed, len(sub), report, y_rp, scores, p.thresholds,
+                             cache.label_names, how, "C=" + ",".join(f"{c:g}" for c in p.C), time.time() - t0, n_boot, boot_seed))
                 for enc, make in tuned:
                     t0 = time.time()
-                    r = finetune(make(seed), cache, tr[sub], va, leads, replace(finetune_cfg or FinetuneConfig(), seed=seed))
-                    add(_row(enc, "finetune", fraction, label, seed, len(sub), y_va, r.scores, r.thresholds, cache.label_names,
-                             "epoch by val", f"epoch={r.best_epoch}", time.time() - t0, n_boot, boot_seed))
+                    ft = replace(finetune_cfg or FinetuneConfig(), seed=seed)
+                    r = finetune(make(seed), cache, tr[sub], va, leads, ft)
+                    scores = r.scores if rp is va else np.where(np.isnan(r.scores).all(0), np.nan,
+                                                                   predict(r.model, cache, rp, leads, ft.eval_batch_size, ft.bf16))
+                    add(_row(enc, "finetune", fraction, label, seed, len(sub), report, y_rp, scores, r.thresholds,
+                             cache.label_names, "epoch by val", f"epoch={r.best_epoch}", time.time() - t0, n_boot, boot_seed))
     return pd.DataFrame(rows)
 
 # %% ../nbs/06_evaluate.ipynb #a12ab197

@@ -5,6 +5,7 @@
 # %% ../nbs/03_model.ipynb #64af966e
 from __future__ import annotations
 
+import importlib.resources
 import math
 import os
 from dataclasses import asdict, dataclass, fields
@@ -19,9 +20,10 @@ from torch import Tensor, nn
 from .data import LEAD_SETS, LEADS, canonical_lead, preprocess_signal
 
 # %% auto #0
-__all__ = ['PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'CHECKPOINT_FORMAT', 'CoReConfig', 'sincos_embedding',
-           'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index', 'hidden_index', 'row_leads',
-           'CoReECG', 'CheckpointError', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'CHECKPOINT_FORMAT', 'PRETRAINED', 'DEFAULT_PRETRAINED',
+           'CoReConfig', 'sincos_embedding', 'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index',
+           'hidden_index', 'row_leads', 'CoReECG', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
+           'pretrained_path', 'from_pretrained']
 
 # %% ../nbs/03_model.ipynb #dd19ea21
 PRESETS: dict[str, dict] = {
@@ -516,3 +518,23 @@ def load_checkpoint(path, map_location="cpu") -> dict:
         found = state.get("format") if isinstance(state, dict) else type(state).__name__
         raise CheckpointError(f"{path}: not a core_ecg checkpoint (format {found!r}, expected {CHECKPOINT_FORMAT!r})")
     return state
+
+# %% ../nbs/03_model.ipynb #086f4d04
+PRETRAINED = {"tiny-ptbxl100": "tiny-ptbxl100.pt"}   # shipped name -> file in core_ecg/weights (MODEL_CARD.md there)
+DEFAULT_PRETRAINED = "tiny-ptbxl100"
+
+def pretrained_path(name_or_path: str | Path | None = None) -> Path:
+    "The file of a shipped model (by name; None = DEFAULT_PRETRAINED) or of a checkpoint path."
+    name = DEFAULT_PRETRAINED if name_or_path is None else str(name_or_path)
+    if name in PRETRAINED:
+        return Path(str(importlib.resources.files("core_ecg") / "weights" / PRETRAINED[name]))
+    if not Path(name).is_file():
+        raise FileNotFoundError(f"{name}: neither a shipped model ({', '.join(PRETRAINED)}) nor a checkpoint file")
+    return Path(name)
+
+# %% ../nbs/03_model.ipynb #dfe2f759
+def from_pretrained(cls, name_or_path: str | Path | None = None, map_location="cpu") -> CoReECG:
+    "A shipped model by name (None = DEFAULT_PRETRAINED; read from the package, offline) or any checkpoint file, in eval mode."
+    return cls.from_checkpoint(pretrained_path(name_or_path), map_location)
+
+CoReECG.from_pretrained = classmethod(from_pretrained)

@@ -12,6 +12,7 @@ import math
 import os
 import random
 import re
+import shutil
 import time
 import warnings
 from contextlib import contextmanager, nullcontext
@@ -25,10 +26,9 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
-from tqdm import tqdm
 
 import core_ecg
-from .data import ECGCache, ECGDataset, ECGInputError, open_cache
+from .data import ECGCache, ECGDataset, ECGInputError, open_cache, progress_bar
 from .loss import LOSS_TERMS, pretrain_loss
 from .model import CheckpointError, CoReConfig, CoReECG, load_checkpoint, save_checkpoint
 from .stdm import make_mask
@@ -37,12 +37,12 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'RESUME_KEYS', 'TrainConfig', 'WarmupCosine', 'param_groups', 'make_optimizer', 'ResumableSampler',
-           'check_model_config', 'pretrain_dataset', 'seed_everything', 'seeded_generator', 'capture_rng',
-           'restore_rng', 'Runtime', 'resolve_device', 'init_runtime', 'all_gather_objects', 'barrier', 'state_hash',
-           'snapshot_path', 'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics',
-           'NonFiniteLossError', 'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run', 'train_step',
-           'make_checkpoint', 'save_run', 'restore_run', 'deterministic_algorithms', 'write_run_config', 'should_stop',
-           'fit_schedule', 'log_record', 'run_loop', 'MetricsLog', 'pretrain']
+           'check_model_config', 'pretrain_indices', 'pretrain_dataset', 'seed_everything', 'seeded_generator',
+           'capture_rng', 'restore_rng', 'Runtime', 'resolve_device', 'init_runtime', 'all_gather_objects', 'barrier',
+           'state_hash', 'snapshot_path', 'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'truncate_metrics',
+           'plot_metrics', 'NonFiniteLossError', 'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run',
+           'train_step', 'make_checkpoint', 'save_run', 'restore_run', 'deterministic_algorithms', 'write_run_config',
+           'should_stop', 'fit_schedule', 'log_record', 'run_loop', 'MetricsLog', 'pretrain']
 
 # %% ../nbs/05_train.ipynb #1c99968e
 @dataclass
@@ -61,7 +61,7 @@ class TrainConfig:
     beta2: float = 0.95
     clip_grad: float | None = 1.0      # max global gradient norm; None = no clipping (the norm is still logged)
     seed: int = 0
-    split: str | None = None           # cache split to pretrain on (e.g. "train"); None = every record
+    split: str | None = None           # cache splits to pretrain on, e.g. "train" or "train,val"; None = all but test
     num_workers: int | None = None     # DataLoader workers; None = 0 on CPU, min(8, cores per process) on CUDA
     bf16: bool | None = None           # bfloat16 autocast; None = on where the hardware has bf16 units
     deterministic: bool | None = None  # deterministic kernels; None = on for CPU, off for CUDA (speed)
@@ -71,7 +71,7 @@ class TrainConfig:
     keep_last: int = 2                 # snapshots kept on disk
     log_every: int = 10                # optimiser steps between metrics.jsonl records
     max_nonfinite: int = 5             # consecutive non-finite steps that stop the run with an error
-    progress: bool = True              # tqdm bar (rank 0, and only when stderr is a terminal)
+    progress: bool = True              # rank 0: a tqdm bar on a terminal, else a log line every 30 s
 
     def __post_init__(self):
         ok = {"epochs": self.epochs >= 0, "batch_size": self.batch_size >= 1, "accum_steps": self.accum_steps >= 1,
@@ -158,6 +158,12 @@ def check_model_config(cfg: CoReConfig) -> None:
     "Raise a clear ValueError now for mask ratios that cannot be drawn with this config."
     make_mask(cfg.masking, 1, cfg.n_leads, cfg.n_patches, cfg.time_ratio, cfg.lead_ratio, cfg.target_ratio)
 
+def pretrain_indices(cache: ECGCache, split: str | None = None) -> np.ndarray:
+    "Rows to pretrain on: those of the named splits (comma list), or of every split not called test (None)."
+    if split is None:
+        return np.flatnonzero(~cache.meta["split"].astype(str).str.lower().str.contains("test").to_numpy())
+    return np.sort(np.concatenate([cache.split_indices(s.strip()) for s in split.split(",") if s.strip()]))
+
 def pretrain_dataset(data: str | Path | ECGCache | Dataset, cfg: CoReConfig, split: str | None = None,
                      generator: torch.Generator | None = None) -> Dataset:
     "The pretraining set: `ECGDataset` (random crops drawn from `generator`) over a cache folder or `ECGCache`; a Dataset is used as is."
@@ -171,9 +177,9 @@ def pretrain_dataset(data: str | Path | ECGCache | Dataset, cfg: CoReConfig, spl
     if n < cfg.n_samples:
         raise ECGInputError(cache.path, f"records have {n} samples ({n / cache.fs:g} s), "
                                         f"fewer than the model input of {cfg.n_samples} ({cfg.seconds:g} s)")
-    idx = cache.split_indices(split)
+    idx = pretrain_indices(cache, split)
     if len(idx) == 0:
-        raise ECGInputError(cache.path, f"no records in split {split!r}")
+        raise ECGInputError(cache.path, f"no records to pretrain on (split {split!r}; splits here: {sorted(set(cache.meta.split))})")
     return ECGDataset(cache, indices=idx, n_samples=cfg.n_samples, random_crop=True, generator=generator)
 
 # %% ../nbs/05_train.ipynb #af158396
@@ -560,8 +566,7 @@ def run_loop(run: Run, metrics) -> None:
     budget = cfg.max_minutes * 60 if cfg.max_minutes else None
     start, start_step = time.monotonic(), st.step
     base_elapsed, mark, mark_samples, window = st.elapsed_s, time.monotonic(), st.samples_seen, []
-    bar = tqdm(total=run.schedule.total, initial=st.step, unit="step", dynamic_ncols=True,
-               disable=not (cfg.progress and run.rt.is_main and os.isatty(2)))
+    bar = progress_bar(run.schedule.total, "pretrain", "step", st.step, cfg.progress and run.rt.is_main, logger=log)
     try:
         while (st.step < run.schedule.total and (cfg.max_steps is None or st.step < cfg.max_steps)
                and not (budget and st.elapsed_s >= budget)):       # a resumed run whose budget is spent: no step
@@ -626,6 +631,7 @@ def pretrain(data: str | Path | ECGCache | Dataset, out: str | Path, model_cfg: 
     "Pretrain CoRe-ECG on `data` into run folder `out` (resume=True continues it exactly); returns out/last.pt."
     model_cfg, train_cfg, out = model_cfg or CoReConfig(), train_cfg or TrainConfig(), Path(out)
     rt = init_runtime(train_cfg.device)
+    created = rt.is_main and not out.exists()
     try:
         if rt.is_main:
             out.mkdir(parents=True, exist_ok=True)
@@ -664,6 +670,10 @@ def pretrain(data: str | Path | ECGCache | Dataset, out: str | Path, model_cfg: 
                      st.step, st.epoch, st.samples_seen, st.elapsed_s / 60, st.nonfinite_total)
         log.info("rank %d of %d: weights sha256 %s", rt.rank, rt.world, state_hash(run.model))
         return out / "last.pt"
+    except BaseException:
+        if created and latest_checkpoint(out) is None:   # a call that failed before its first checkpoint leaves no folder
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         if rt.owns_group:
             dist.destroy_process_group()

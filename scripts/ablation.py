@@ -424,10 +424,43 @@ def add_differences(rows: list[dict], scores: dict, y: np.ndarray, n_boot: int, 
             r.update({f"d_{prefix}": d.estimate, f"d_{prefix}_low": d.low, f"d_{prefix}_high": d.high, f"p_{prefix}": d.p_value})
 
 
+def step_gflop(switches: dict, budget: Budget, data: Path, probe_batch: int = 8) -> float:
+    """GFLOP of one pretraining step of a variant at the budget's batch size: forward and backward of the joint loss
+    on `probe_batch` real records (matrix products and attention, by torch's FlopCounterMode), scaled to the batch."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
+    from core_ecg.data import open_cache
+    from core_ecg.loss import pretrain_loss
+    from core_ecg.model import CoReConfig, CoReECG
+    cpu_attention = {   # FlopCounterMode counts the CUDA attention kernels; the CPU ones the same way
+        torch.ops.aten._scaled_dot_product_flash_attention_for_cpu: lambda q, k, v, *a, out_shape=None, **kw: sdpa_flop_count(q, k, v),
+        torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward:
+            lambda g, q, k, v, *a, out_shape=None, **kw: sdpa_backward_flop_count(g, q, k, v)}
+    cache = open_cache(data)
+    cfg = CoReConfig.preset(budget.preset, **switches, fs=cache.fs, seconds=cache.n_samples / cache.fs)
+    x = torch.from_numpy(np.asarray(cache.signals[:probe_batch], np.float32))
+    with FlopCounterMode(display=False, custom_mapping=cpu_attention) as fc:
+        pretrain_loss(CoReECG(cfg), x, torch.Generator().manual_seed(0))["loss"].backward()
+    return fc.get_total_flops() / probe_batch * budget.batch_size / 1e9
+
+
+def add_costs(rows: list[dict], args) -> None:
+    "GFLOP per step and ECGs/s (steps x batch / pretraining seconds) of every pretrained main-table row."
+    gflop = {}
+    for r in rows:
+        if str(r.get("command", "")).startswith("core-ecg") and r.get("steps"):
+            key = json.dumps({k: r[k] for k in FULL}, sort_keys=True, default=float)
+            if key not in gflop:
+                gflop[key] = step_gflop({k: r[k] for k in FULL}, args.budget, args.data)
+            r["gflop_per_step"] = round(gflop[key], 1)
+            r["ecgs_per_s"] = round(r["steps"] * args.budget.batch_size / r["pretrain_s"], 2) if r.get("pretrain_s") else math.nan
+
+
 def write_results(args, tables: dict, scores: dict, y: np.ndarray, timings: list, seconds: float) -> None:
     "ablation.csv, fractions.csv, leads.csv, one plot per axis and ablation.md from the collected rows."
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    add_costs(tables["main"], args)
     frames = {}
     for name, rows in tables.items():
         if name != "main" and rows:
@@ -615,6 +648,16 @@ def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.Data
                      "-" if missing(r.get("pretrain_s")) or not r.get("pretrain_s") else f"{r['pretrain_s']:.0f}"])
     lines += [md_table(["run", "what", "macro AUROC, C by val [95 % CI]", "Δ vs random-init [95 % CI]",
                         "macro AUROC, C by CV on train", "macro F1", "pretrain s"], rows), ""]
+    costed = [n for n in val.index if not missing(val.loc[n].get("gflop_per_step"))]
+    if costed:
+        lines += ["## Cost of each pretraining", "",
+                  "GFLOP of one optimiser step (forward and backward of the loss at the study's batch size; matrix products and "
+                  "attention, counted by torch's FlopCounterMode) and ECGs/s over the whole run (steps x batch / wall-clock "
+                  "pretraining seconds, on the machine and load of the Timings section).", "",
+                  md_table(["run", "steps", "GFLOP / step", "PFLOP in all", "ECGs/s", "pretrain min", "macro AUROC"],
+                           [[f"`{n}`", f"{int(r['steps'])}", f"{r['gflop_per_step']:.0f}", f"{r['gflop_per_step'] * r['steps'] / 1e6:.2f}",
+                             fmt(r["ecgs_per_s"], 1), f"{r['pretrain_s'] / 60:.1f}", fmt(r["macro_auroc"])]
+                            for n, r in ((n, val.loc[n]) for n in costed)]), ""]
     gc = [n for n in val.index if val.loc[n, "group"] == "global_cond"]
     if gc:
         names = gc + (["core_ecg"] if "core_ecg" in val.index else [])
