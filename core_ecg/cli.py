@@ -382,7 +382,7 @@ def as_records(x: np.ndarray, layout: str, n_leads: int, path: Path) -> np.ndarr
     raise ECGInputError(path, f"has shape {x.shape}; expected ({dims}) as --layout {layout} (N records, {n_leads} leads, "
                               f"T samples){layout_hint(x.shape, n_leads)}")
 
-# %% ../nbs/07_cli.ipynb #6961c191
+# %% ../nbs/07_cli.ipynb #fbeb5bec
 def load_signals(path: Path, n_leads: int, fs: float, min_seconds: float, layout: str = "NLT") -> np.ndarray:
     "Memory-map a .npy of ECGs as (N, L, T), checking that it is readable, real, of the right shape and long enough."
     try:
@@ -401,7 +401,7 @@ def load_signals(path: Path, n_leads: int, fs: float, min_seconds: float, layout
                                   f"than the model input of {min_seconds:g} s")
     return x
 
-# %% ../nbs/07_cli.ipynb #abc1719b
+# %% ../nbs/07_cli.ipynb #a93b1f38
 def write_embeddings(model: CoReECG, x: np.ndarray, fs: float, leads: Sequence[str], out: Path, src: Path,
                      preprocess: bool = True, batch_size: int = 64, chunk: int = 8192) -> Path:
     "Embed (N, L, T) `x` chunk by chunk into an (N, D) float32 .npy at `out`, written to a temporary file and renamed."
@@ -425,7 +425,7 @@ def write_embeddings(model: CoReECG, x: np.ndarray, fs: float, leads: Sequence[s
         tmp.unlink(missing_ok=True)
     return out
 
-# %% ../nbs/07_cli.ipynb #5f3b815b
+# %% ../nbs/07_cli.ipynb #c56e1271
 def embed_cache(model: CoReECG, cache_dir: Path, out: Path, src: Path, **kw) -> Path:
     "Embed every record of a cache folder into `out`, with `out`.ids.csv (id, split of each row)."
     cache = open_cache(cache_dir)
@@ -450,7 +450,7 @@ def embed_folder(model: CoReECG, src: Path, out: Path, **kw) -> Path:
             log.warning("%s: %d records could not be read; see %s", src, n, rejects)
         return embed_cache(model, cache, out, src, **kw)
 
-# %% ../nbs/07_cli.ipynb #6056b68d
+# %% ../nbs/07_cli.ipynb #5c5c81d1
 def embed_file(checkpoint: str | Path, signals: str | Path, fs: float | None, out: str | Path, leads=None,
                batch_size: int = 64, device: str | None = "cpu", chunk: int = 8192, layout: str = "NLT") -> Path:
     "Embed ECGs (an .npy at `fs` Hz stored as `layout`, a cache folder or a folder of records) into an (N, D) .npy at `out`."
@@ -475,7 +475,7 @@ def cmd_embed(args) -> int:
     print(f"{out}: {np.load(out, mmap_mode='r').shape}{ids}")
     return 0
 
-# %% ../nbs/07_cli.ipynb #c4e41992
+# %% ../nbs/07_cli.ipynb #816a5041
 def add_export(sub, parents: list) -> None:
     p = sub.add_parser("export", help="a checkpoint -> weights-only, TorchScript or ONNX file", description=EXPORT_HELP,
                        formatter_class=HelpFormatter, parents=parents)

@@ -71,7 +71,7 @@ def parse_leads(leads: str | Sequence[str] | None) -> tuple[str, ...]:
     if not names: raise ECGInputError(repr(leads), "no lead given")
     return tuple(sorted(names, key=LEADS.index))
 
-# %% ../nbs/00_data.ipynb #ce212025
+# %% ../nbs/00_data.ipynb #e56994a3
 class LogProgress:
     "A tqdm stand-in for logs: one INFO line on `logger` at most every `interval` seconds, and one at `close`."
     def __init__(self, total: int | None, desc: str, unit: str, initial: int = 0, interval: float = 30.0,
@@ -538,7 +538,7 @@ def ptbxl_label_names(root, labels: str, present: set) -> tuple[list[str], dict[
     order = [c for c in statements.index if c in present]
     return order, {c: str(statements.at[c, "description"]) if "description" in statements else c for c in order}
 
-# %% ../nbs/00_data.ipynb #5bf1547e
+# %% ../nbs/00_data.ipynb #89ed50b4
 CODE15_CLASSES = ("1dAVb", "RBBB", "LBBB", "SB", "ST", "AF")
 CODE15_NAMES = {"1dAVb": "first-degree AV block", "RBBB": "right bundle branch block", "LBBB": "left bundle branch block",
                 "SB": "sinus bradycardia", "ST": "sinus tachycardia", "AF": "atrial fibrillation"}

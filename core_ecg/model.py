@@ -519,7 +519,7 @@ def load_checkpoint(path, map_location="cpu") -> dict:
         raise CheckpointError(f"{path}: not a core_ecg checkpoint (format {found!r}, expected {CHECKPOINT_FORMAT!r})")
     return state
 
-# %% ../nbs/03_model.ipynb #086f4d04
+# %% ../nbs/03_model.ipynb #c8172be7
 PRETRAINED = {"tiny-ptbxl100": "tiny-ptbxl100.pt"}   # shipped name -> file in core_ecg/weights (MODEL_CARD.md there)
 DEFAULT_PRETRAINED = "tiny-ptbxl100"
 
@@ -532,7 +532,7 @@ def pretrained_path(name_or_path: str | Path | None = None) -> Path:
         raise FileNotFoundError(f"{name}: neither a shipped model ({', '.join(PRETRAINED)}) nor a checkpoint file")
     return Path(name)
 
-# %% ../nbs/03_model.ipynb #dfe2f759
+# %% ../nbs/03_model.ipynb #068efa59
 def from_pretrained(cls, name_or_path: str | Path | None = None, map_location="cpu") -> CoReECG:
     "A shipped model by name (None = DEFAULT_PRETRAINED; read from the package, offline) or any checkpoint file, in eval mode."
     return cls.from_checkpoint(pretrained_path(name_or_path), map_location)
