@@ -36,7 +36,7 @@ __all__ = ['LEADS', 'LEAD_SETS', 'PTBXL_LABELS', 'CODE15_CLASSES', 'CODE15_NAMES
            'label_fraction', 'plot_ecg', 'ECGRecord', 'read_wfdb', 'standard_leads', 'check_record', 'flat_leads',
            'load_ecg', 'challenge_labels', 'snomed_names', 'read_ptbxl', 'ptbxl_label_names', 'read_code15', 'read_sph',
            'aha_names', 'nonzero_span', 'split_by_id', 'detect_source', 'stored_leads', 'find_records', 'write_atomic',
-           'prepare', 'download_ptbxl']
+           'prepare', 'verify_sha256sums', 'download_ptbxl']
 
 # %% ../nbs/00_data.ipynb #394ca261
 LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
@@ -907,33 +907,63 @@ PTBXL_URL = ("https://physionet.org/static/published-projects/ptb-xl/"
              "ptb-xl-a-large-publicly-available-electrocardiography-dataset-1.0.3.zip")
 
 
-def download_ptbxl(dest, url: str = PTBXL_URL, timeout: float = 10.0, progress: bool = True) -> Path:
-    "Download and unpack PTB-XL into `dest`; returns the folder with ptbxl_database.csv. ConnectionError when offline."
-    import http.client, urllib.error, urllib.request, zipfile
-    dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
-    found = sorted(dest.glob("**/ptbxl_database.csv"))
-    if found: return found[0].parent
-    part = dest / (url.rsplit("/", 1)[-1] + ".part")
+def _fetch(url: str, part: Path, timeout: float, progress: bool, hint: str) -> None:
+    "Download `url` into `part`, continuing a partial file with an HTTP Range request; ConnectionError on failure."
+    import http.client, urllib.error, urllib.request
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
-    hint = (f"Download PTB-XL from https://physionet.org/content/ptb-xl/1.0.3/ by hand, unpack it and give its folder "
-            f"to prepare; a partial download in {part} is resumed on the next call.")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as r:
             resumed = r.status == 206
             total = int(r.headers.get("Content-Length", 0)) + (have if resumed else 0)
-            with open(part, "ab" if resumed else "wb") as f, tqdm(total=total or None, initial=have if resumed else 0,
-                                                                  unit="B", unit_scale=True, desc="PTB-XL", disable=not progress) as bar:
+            bar = progress_bar(total or None, "PTB-XL", "B", have if resumed else 0, progress)
+            with open(part, "ab" if resumed else "wb") as f:
                 while block := r.read(1 << 20):
                     f.write(block); bar.update(len(block))
+            bar.close()
     except urllib.error.HTTPError as e:
         if e.code != 416: raise ConnectionError(f"{url}: HTTP {e.code} {e.reason}. {hint}") from e   # 416: already complete
     except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException) as e:
         raise ConnectionError(f"{url}: download failed ({getattr(e, 'reason', e)}). No network? {hint}") from e
-    try:
-        with zipfile.ZipFile(part) as z: z.extractall(dest)
-    except zipfile.BadZipFile as e: raise ECGInputError(part, f"not a complete zip archive ({e}); delete it and retry") from e
-    part.unlink()
+
+
+def verify_sha256sums(root: Path) -> int:
+    "Check every file listed in root/SHA256SUMS.txt (PhysioNet's `HASH  path` lines); returns how many; ECGInputError on a mismatch."
+    sums = root / "SHA256SUMS.txt"
+    if not sums.is_file(): raise ECGInputError(sums, "missing: the archive cannot be verified")
+    n = 0
+    for line in sums.read_text().splitlines():
+        if not line.strip(): continue
+        want, name = line.split(maxsplit=1)
+        path = root / name.strip().lstrip("*")
+        if not path.is_file(): raise ECGInputError(path, "listed in SHA256SUMS.txt but missing from the archive")
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20): h.update(block)
+        if h.hexdigest() != want.lower(): raise ECGInputError(path, f"sha256 {h.hexdigest()[:16]}... differs from SHA256SUMS.txt ({want[:16]}...)")
+        n += 1
+    return n
+
+
+def download_ptbxl(dest, url: str = PTBXL_URL, timeout: float = 10.0, progress: bool = True) -> Path:
+    "Download (resumably), unpack and verify PTB-XL in `dest`; returns the folder with ptbxl_database.csv. ConnectionError when offline."
+    import zipfile
+    dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     found = sorted(dest.glob("**/ptbxl_database.csv"))
-    if not found: raise ECGInputError(dest, "the archive holds no ptbxl_database.csv")
-    return found[0].parent
+    if found: return found[0].parent
+    part = dest / (url.rsplit("/", 1)[-1] + ".part")
+    hint = (f"Download PTB-XL from https://physionet.org/content/ptb-xl/1.0.3/ by hand, unpack it and give its folder "
+            f"to prepare; a partial download in {part} is resumed on the next call.")
+    _fetch(url, part, timeout, progress, hint)
+    unpacked = dest / ".unpacking"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    try:
+        with zipfile.ZipFile(part) as z: z.extractall(unpacked)
+    except zipfile.BadZipFile as e: raise ECGInputError(part, f"not a complete zip archive ({e}); delete it and retry") from e
+    found = sorted(unpacked.glob("**/ptbxl_database.csv"))
+    if not found: raise ECGInputError(part, "the archive holds no ptbxl_database.csv")
+    n = verify_sha256sums(found[0].parent)
+    _logger.info("%s: %d files match SHA256SUMS.txt", found[0].parent.name, n)
+    for item in unpacked.iterdir(): os.replace(item, dest / item.name)
+    unpacked.rmdir(); part.unlink()
+    return dest / found[0].parent.relative_to(unpacked)
