@@ -35,7 +35,7 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data = True,
-    package_data = {cfg['lib_name']: ['weights/*.pt', 'weights/*.md']},   # the shipped pretrained model and its card
+    package_data = {cfg['lib_name']: ['weights/*.pt', 'weights/*.md', '*.csv']},   # the shipped model and its card; the Challenge 2021 weights
     install_requires = requirements,
     extras_require = {'dev': dev_requirements},
     dependency_links = cfg.get('dep_links','').split(),

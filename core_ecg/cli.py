@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 import core_ecg
-from .data import LEADS, PTBXL_LABELS, SOURCES, ECGInputError, detect_source, open_cache, parse_leads, prepare, progress_bar
+from .data import CHALLENGE_LABELS, LEADS, PTBXL_LABELS, SOURCES, ECGInputError, detect_source, open_cache, parse_leads, prepare, progress_bar
 from .export import EXPORT_FORMATS, ExportError, export
 from .model import CHOICES, PRESETS, CheckpointError, CoReConfig, CoReECG, load_checkpoint, row_leads
 from .train import NonFiniteLossError, TrainConfig, latest_checkpoint, pretrain, resolve_device
@@ -233,8 +233,9 @@ def add_prepare(sub, parents: list) -> None:
                    help="sampling rate of an .npy SRC in Hz (required for .npy; WFDB headers give their own)")
     p.add_argument("--src-leads", default=None, metavar="I,II,...",
                    help="names of the rows of an .npy SRC, in order (default: I,II,III,aVR,aVL,aVF,V1,...,V6)")
-    p.add_argument("--labels", choices=PTBXL_LABELS, default=None,
-                   help="PTB-XL sources: the label set (default: superdiagnostic); Challenge folders carry SNOMED codes")
+    p.add_argument("--labels", choices=PTBXL_LABELS + CHALLENGE_LABELS, default=None,
+                   help="PTB-XL: the label set (default: superdiagnostic); Challenge: every SNOMED code (snomed, the "
+                        "default) or the 26 scored classes of the 2021 Challenge (challenge2021)")
     p.add_argument("--source", default="auto", choices=("auto", *SOURCES),
                    help="kind of SRC (default: detected)")
     p.add_argument("--workers", type=positive_int, default=None, help="processes reading records (default: all cores)")
@@ -324,10 +325,7 @@ def cmd_prepare(args) -> int:
     kind = detect_source(args.src) if args.source == "auto" else args.source
     if kind != "numpy" and (args.src_fs or args.src_leads):
         raise ValueError(f"--src-fs/--src-leads describe an .npy SRC; {args.src} is a {kind} source, whose headers give both")
-    if kind != "ptbxl" and args.labels:
-        raise ValueError(f"--labels chooses a PTB-XL label set; {args.src} is a {kind} source"
-                         + (", labelled by the SNOMED-CT codes of its headers" if kind == "challenge" else " without labels"))
-    out = prepare(args.src, args.out, fs=args.fs, seconds=args.seconds, source=args.source, labels=args.labels or "superdiagnostic",
+    out = prepare(args.src, args.out, fs=args.fs, seconds=args.seconds, source=args.source, labels=args.labels,
                   workers=args.workers, min_seconds=args.min_seconds, src_fs=args.src_fs, src_leads=args.src_leads,
                   progress=not args.quiet)
     cache = open_cache(out)
@@ -442,7 +440,7 @@ def embed_folder(model: CoReECG, src: Path, out: Path, **kw) -> Path:
         return embed_cache(model, src, out, src, **kw)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.stem}.") as d:
-        cache = prepare(src, Path(d) / "cache", fs=model.cfg.fs, seconds=model.cfg.seconds, labels="superdiagnostic",
+        cache = prepare(src, Path(d) / "cache", fs=model.cfg.fs, seconds=model.cfg.seconds,
                         progress=log.getEffectiveLevel() <= logging.INFO)
         rejects = out.with_suffix(".rejects.csv")
         shutil.copyfile(cache / "rejects.csv", rejects)
@@ -566,7 +564,7 @@ def plot_reconstruction(model: CoReECG, x: np.ndarray, seed: int = 0):
     "One ECG (12, T), its STDM mask (shaded) and the model's prediction of the hidden patches (red)."
     from matplotlib.figure import Figure
     from core_ecg.data import LEADS, plot_ecg
-    from core_ecg.loss import pretrain_loss
+    from core_ecg.loss import patch_norm, pretrain_loss
     model.eval()
     with torch.no_grad():
         out = pretrain_loss(model, torch.as_tensor(x, dtype=torch.float32)[None],
@@ -576,8 +574,8 @@ def plot_reconstruction(model: CoReECG, x: np.ndarray, seed: int = 0):
         raise ValueError("plot_reconstruction: this model has no decoder (w_rec=0)")
     pred, target = out["pred"][0], out["target"][0]
     if model.cfg.norm_target:   # predictions are of per-patch normalised targets: undo it for the picture
-        mu, sd = target.mean(-1, keepdim=True), target.std(-1, keepdim=True)
-        pred = pred * (sd + 1e-6) + mu
+        mean, scale = patch_norm(target)
+        pred = pred * scale + mean
     rec = np.where(mask[..., None], pred.numpy(), np.nan).reshape(len(LEADS), -1)
     fig = Figure(figsize=(11, 9), dpi=60)
     ax = fig.subplots()

@@ -30,12 +30,13 @@ from tqdm import tqdm
 _logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['LEADS', 'LEAD_SETS', 'PTBXL_LABELS', 'CODE15_CLASSES', 'CODE15_NAMES', 'CODE15_FS', 'SPH_FS', 'SOURCES', 'PTBXL_URL',
-           'ECGInputError', 'canonical_lead', 'parse_leads', 'LogProgress', 'progress_bar', 'resample', 'bandpass',
-           'normalize_leads', 'fit_length', 'preprocess_signal', 'ECGCache', 'open_cache', 'ECGDataset',
-           'label_fraction', 'plot_ecg', 'ECGRecord', 'read_wfdb', 'standard_leads', 'check_record', 'flat_leads',
-           'load_ecg', 'challenge_labels', 'snomed_names', 'read_ptbxl', 'ptbxl_label_names', 'read_code15', 'read_sph',
-           'aha_names', 'nonzero_span', 'split_by_id', 'detect_source', 'stored_leads', 'find_records', 'write_atomic',
+__all__ = ['LEADS', 'LEAD_SETS', 'CHALLENGE_LABELS', 'CHALLENGE2021_CLASSES', 'PTBXL_LABELS', 'CODE15_CLASSES', 'CODE15_NAMES',
+           'CODE15_FS', 'SPH_FS', 'SOURCES', 'PTBXL_URL', 'ECGInputError', 'canonical_lead', 'parse_leads',
+           'LogProgress', 'progress_bar', 'resample', 'bandpass', 'normalize_leads', 'fit_length', 'preprocess_signal',
+           'ECGCache', 'open_cache', 'ECGDataset', 'label_fraction', 'plot_ecg', 'ECGRecord', 'read_wfdb',
+           'standard_leads', 'check_record', 'flat_leads', 'load_ecg', 'challenge_labels', 'snomed_names',
+           'challenge2021_classes', 'read_ptbxl', 'ptbxl_label_names', 'read_code15', 'read_sph', 'aha_names',
+           'nonzero_span', 'split_by_id', 'detect_source', 'stored_leads', 'find_records', 'write_atomic', 'label_set',
            'prepare', 'verify_sha256sums', 'download_ptbxl']
 
 # %% ../nbs/00_data.ipynb #394ca261
@@ -478,6 +479,19 @@ def snomed_names(folder) -> dict[str, str]:
                 for code in str(r.SNOMEDCTCode).split(","): names.setdefault(code.strip(), f"{r.Abbreviation}: {r.Dx}")
     return names
 
+
+CHALLENGE_LABELS = ("snomed", "challenge2021")   # label sets of a Challenge folder
+CHALLENGE2021_CLASSES = (                          # the 26 scored classes of the Challenge 2021, "a|b" = scored as one
+    "164889003", "164890007", "6374002", "426627000", "733534002|164909002", "713427006|59118001", "270492004",
+    "713426002", "39732003", "445118002", "164947007", "251146004", "111975006", "698252002", "426783006",
+    "284470004|63593006", "10370003", "365413008", "427172004|17338001", "164917005", "47665007", "427393009",
+    "426177001", "427084000", "164934002", "59931005")
+
+
+def challenge2021_classes(codes: Sequence[str]) -> list[str]:
+    "The Challenge 2021 scored classes among SNOMED `codes`, equivalent codes merged (59118001 -> '713427006|59118001')."
+    return [c for c in CHALLENGE2021_CLASSES if set(c.split("|")) & set(codes)]
+
 # %% ../nbs/00_data.ipynb #e0e7a3b2
 PTBXL_LABELS = ("superdiagnostic", "subdiagnostic", "diagnostic", "form", "rhythm", "all")
 _SUPERCLASSES = ("NORM", "MI", "STTC", "CD", "HYP")
@@ -659,14 +673,14 @@ def _numpy_refs(src: Path, src_leads: tuple[str, ...]) -> list[dict]:
     return [dict(id=f"{i:0{width}d}", path=f"{src.name}[{i}]", row=i) for i in range(len(arr))]
 
 
-def find_records(src, source: str = "auto", labels: str = "superdiagnostic", fs: int = 100,
+def find_records(src, source: str = "auto", labels: str | None = None, fs: int = 100,
                  val_fraction: float = 0.1, src_leads=None) -> tuple[str, pd.DataFrame]:
     "(source kind, one row per record sorted by id: id, path (relative to src), split, labels, reason, row)."
     src = Path(src)
     kind = detect_source(src) if source == "auto" else source
     if kind not in SOURCES: raise ECGInputError(source, f"unknown source kind; choose from {', '.join(SOURCES)}")
     if not src.exists(): raise ECGInputError(src, "does not exist")
-    if kind == "ptbxl": refs = read_ptbxl(src, labels, fs)
+    if kind == "ptbxl": refs = read_ptbxl(src, labels or "superdiagnostic", fs)
     elif kind == "code15": refs = read_code15(src)
     elif kind == "sph": refs = read_sph(src)
     elif kind == "numpy": refs = pd.DataFrame(_numpy_refs(src, stored_leads(src_leads)))
@@ -718,6 +732,7 @@ def _process_record(ref: dict, cfg: dict) -> dict:
         rec = _read_ref(ref, cfg)
         out["orig_fs"] = rec.fs
         if cfg["kind"] == "challenge": out["labels"] = challenge_labels(rec)
+        if cfg["labels"] == "challenge2021": out["labels"] = challenge2021_classes(out["labels"])
         x, notes = check_record(rec, cfg["seconds"], cfg["min_seconds"], tuple(cfg["band"]))
         y = preprocess_signal(x, rec.fs, cfg["fs"], cfg["n_samples"], tuple(cfg["band"]))
         y[flat_leads(x)] = 0
@@ -780,6 +795,16 @@ def _meta_table(kept: dict[str, list], names: list[str], source: str) -> pd.Data
 def _csv_bytes(df: pd.DataFrame) -> bytes: return df.to_csv(index=False, lineterminator="\n").encode()
 
 # %% ../nbs/00_data.ipynb #cb276eef
+def label_set(kind: str, labels: str | None, src) -> str:
+    "The label set of a source: `labels` where the source offers a choice (PTB-XL, Challenge), else its only one."
+    offered = {"ptbxl": PTBXL_LABELS, "challenge": CHALLENGE_LABELS}.get(kind, ())
+    if labels is None: return offered[0] if offered else {"code15": "code15", "sph": "aha"}.get(kind, "none")
+    if labels not in offered:
+        raise ECGInputError(src, f"a {kind} source has " + (f"the label sets {', '.join(offered)}, not {labels!r}" if offered
+                                                            else f"no label set to choose (labels={labels!r})"))
+    return labels
+
+
 def _plan(src, fs, seconds, source, labels, min_seconds, band, val_fraction, src_fs, src_leads, chunk_size) -> dict:
     "Settings, record refs and fingerprint of a prepare run."
     if fs <= 0 or seconds <= 0: raise ECGInputError(f"fs={fs}, seconds={seconds}", "must be positive")
@@ -789,7 +814,7 @@ def _plan(src, fs, seconds, source, labels, min_seconds, band, val_fraction, src
         raise ECGInputError(src, "an .npy source needs src_fs, its sampling rate in Hz: pass --src-fs HZ (prepare(..., src_fs=HZ))")
     cfg = dict(src=str(Path(src).resolve()), kind=kind, fs=int(fs), seconds=float(seconds), n_samples=int(round(fs * seconds)),
                min_seconds=float(seconds if min_seconds is None else min_seconds), band=[float(b) for b in band],
-               labels={"ptbxl": labels, "challenge": "snomed", "code15": "code15", "sph": "aha"}.get(kind, "none"),
+               labels=label_set(kind, labels, src),
                val_fraction=float(val_fraction), src_fs=src_fs, src_leads=list(stored_leads(src_leads)))
     digest = hashlib.sha1(json.dumps(cfg, sort_keys=True).encode())
     for r in refs.itertuples(): digest.update(f"{r.id}\t{r.path}\t{r.split}\t{','.join(r.labels)}\t{r.reason}\n".encode())
@@ -823,6 +848,9 @@ def _finish(out: Path, work: Path, plan: dict, n_chunks: int) -> Path:
     elif cfg["kind"] == "sph":
         names, known = sorted(present, key=lambda c: (len(c), c)), aha_names(cfg["src"])
         info = {c: known.get(c, c) for c in names}
+    elif cfg["labels"] == "challenge2021":
+        names, known = [c for c in CHALLENGE2021_CLASSES if c in present], snomed_names(cfg["src"])
+        info = {c: " | ".join(known.get(x, x) for x in c.split("|")) for c in names}
     else:
         names, known = sorted(present, key=int), snomed_names(cfg["src"])
         info = {c: known.get(c, c) for c in names}
@@ -865,7 +893,7 @@ def _start_or_resume(out: Path, work: Path, plan: dict) -> bool:
     return True
 
 
-def prepare(src, out, fs: int = 100, seconds: float = 10, *, source: str = "auto", labels: str = "superdiagnostic",
+def prepare(src, out, fs: int = 100, seconds: float = 10, *, source: str = "auto", labels: str | None = None,
             workers: int | None = None, min_seconds: float | None = None, band: tuple[float, float] = (0.5, 40.0),
             val_fraction: float = 0.1, src_fs: float | None = None, src_leads=None, chunk_size: int = 512,
             progress: bool = True) -> Path:

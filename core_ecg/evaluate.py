@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.resources
 import logging
 import math
 import time
@@ -26,18 +27,19 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import Tensor, nn
 
-from .data import LEADS, ECGCache, ECGDataset, ECGInputError, label_fraction, open_cache, parse_leads
+from .data import CHALLENGE2021_CLASSES, LEADS, ECGCache, ECGDataset, ECGInputError, label_fraction, open_cache, parse_leads
 from .model import CoReConfig, CoReECG
 
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'REPORT_SPLIT', 'PERCENTILES', 'BANDS', 'C_GRID', 'ENCODER_PARTS', 'PROTOCOLS', 'BASELINES', 'ARRAY_COLUMNS',
-           'GROUP', 'check_split', 'per_class_auroc', 'macro_auroc', 'rank_auroc', 'f1_thresholds', 'per_class_f1',
-           'BootstrapResult', 'bootstrap_auroc', 'paired_bootstrap', 'read_signals', 'handcrafted_features',
-           'ProbeResult', 'linear_probe', 'random_init', 'load_encoder', 'encoder_features', 'plot_roc',
-           'ECGClassifier', 'param_groups', 'FinetuneConfig', 'FinetuneResult', 'predict', 'finetune', 'labelled_rows',
-           'evaluate', 'compare', 'summarize', 'results_markdown']
+__all__ = ['logger', 'REPORT_SPLIT', 'PERCENTILES', 'BANDS', 'C_GRID', 'ENCODER_PARTS', 'CHALLENGE_NORMAL', 'PROTOCOLS',
+           'BASELINES', 'ARRAY_COLUMNS', 'GROUP', 'check_split', 'per_class_auroc', 'macro_auroc', 'rank_auroc',
+           'f1_thresholds', 'per_class_f1', 'BootstrapResult', 'bootstrap_auroc', 'paired_bootstrap', 'read_signals',
+           'handcrafted_features', 'ProbeResult', 'linear_probe', 'random_init', 'load_encoder', 'encoder_features',
+           'plot_roc', 'ECGClassifier', 'param_groups', 'FinetuneConfig', 'FinetuneResult', 'predict', 'finetune',
+           'challenge2021_weights', 'challenge_metric', 'labelled_rows', 'evaluate', 'compare', 'summarize',
+           'results_markdown']
 
 # %% ../nbs/06_evaluate.ipynb #e83ea028
 REPORT_SPLIT = "val"  # the split every number of this module is reported on
@@ -289,7 +291,7 @@ def encoder_features(model: CoReECG, cache: ECGCache, indices: np.ndarray, leads
         for block in read_signals(cache, indices, names, chunk):
             out.append(model.embed(block, fs=cache.fs, leads=names, pool=pool, batch_size=batch_size,
                                    preprocess=preprocess).numpy())
-    G = model.cfg.dim * (2 if (pool or model.cfg.pool) == "cls+mean" else 1)
+    G = model.cfg.global_width(pool)
     return np.concatenate(out) if out else np.zeros((0, G), np.float32)
 
 # %% ../nbs/06_evaluate.ipynb #34601958
@@ -314,7 +316,7 @@ class ECGClassifier(nn.Module):
     def __init__(self, encoder: CoReECG, n_classes: int, pool: str | None = None):
         super().__init__()
         self.encoder, self.pool = encoder, pool
-        self.head = nn.Linear(encoder.cfg.dim * (2 if (pool or encoder.cfg.pool) == "cls+mean" else 1), n_classes)
+        self.head = nn.Linear(encoder.cfg.global_width(pool), n_classes)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
@@ -464,6 +466,30 @@ def finetune(model: CoReECG, cache: ECGCache, train_idx: np.ndarray, val_idx: np
     train_scores[:, ~fittable] = np.nan
     return FinetuneResult(clf.eval(), best[3], f1_thresholds(y_tr, train_scores), pd.DataFrame(history), best[1])
 
+# %% ../nbs/06_evaluate.ipynb #17b8ca09
+CHALLENGE_NORMAL = "426783006"   # sinus rhythm: the answer the Challenge metric scores as 0
+
+def challenge2021_weights() -> tuple[list[str], np.ndarray]:
+    "The Challenge 2021 scored classes and their weight matrix W (26 x 26), from core_ecg/challenge2021_weights.csv."
+    w = pd.read_csv(importlib.resources.files("core_ecg") / "challenge2021_weights.csv", comment="#", index_col=0, dtype=str)
+    return list(w.columns), w.to_numpy(np.float64)
+
+def _challenge_score(labels: np.ndarray, outputs: np.ndarray, w: np.ndarray) -> float:
+    "sum(W * A) with A[i, j] = sum over records of labels[k, i] * outputs[k, j] / (classes in labels or outputs of k)."
+    n = np.maximum(1, (labels | outputs).sum(1))
+    return float((w * ((labels / n[:, None]).T @ outputs)).sum())
+
+def challenge_metric(y: np.ndarray, outputs: np.ndarray, label_names: Sequence[str]) -> float:
+    "The normalised Challenge 2021 metric of binary `outputs` against `y`, both (n, C) over scored classes `label_names`."
+    classes, w = challenge2021_weights()
+    if unknown := [c for c in label_names if c not in classes]:
+        raise ValueError(f"challenge_metric: {unknown[:3]} are not Challenge 2021 scored classes")
+    cols = [classes.index(c) for c in label_names]
+    labels, out, normal = (np.zeros((len(y), len(classes)), bool) for _ in range(3))
+    labels[:, cols], out[:, cols], normal[:, classes.index(CHALLENGE_NORMAL)] = np.asarray(y) > 0.5, np.asarray(outputs) > 0.5, True
+    observed, correct, inactive = (_challenge_score(labels, o, w) for o in (out, labels, normal))
+    return (observed - inactive) / (correct - inactive) if correct != inactive else 0.0
+
 # %% ../nbs/06_evaluate.ipynb #837c1e77
 PROTOCOLS = ("linear", "finetune")
 BASELINES = ("random", "supervised", "handcrafted")
@@ -490,8 +516,8 @@ def _subsample(indices: np.ndarray, y: np.ndarray, n: int | None) -> np.ndarray:
 
 def _row(encoder: str, protocol: str, fraction: float, leads: str, seed: int, n_train: int, report: str, y_val: np.ndarray,
          scores: np.ndarray, thresholds: np.ndarray, label_names: Sequence[str], select: str, hparams: str,
-         seconds: float, n_boot: int, boot_seed: int) -> dict:
-    "One result row (see the table above)."
+         seconds: float, n_boot: int, boot_seed: int, challenge: bool = False) -> dict:
+    "One result row (see the table above); with `challenge`, the Challenge 2021 metric at the F1 thresholds too."
     ci = bootstrap_auroc(y_val, scores, n_boot=n_boot, seed=boot_seed)
     f1 = per_class_f1(y_val, scores, thresholds)
     per = per_class_auroc(y_val, scores)
@@ -500,6 +526,8 @@ def _row(encoder: str, protocol: str, fraction: float, leads: str, seed: int, n_
                 n_classes=int(np.isfinite(per).sum()),
                 macro_f1=float(np.nanmean(f1)) if np.isfinite(f1).any() else math.nan,
                 **{f"auroc_{n}": float(a) for n, a in zip(label_names, per)},
+                **({"challenge_metric": challenge_metric(y_val, np.nan_to_num(scores, nan=-np.inf) >= thresholds, label_names)}
+                   if challenge else {}),
                 select=select, hparams=hparams, seconds=round(seconds, 1),
                 run=f"{encoder}|{protocol}|{fraction:g}|{leads}|{seed}", y=y_val, scores=scores)
 
@@ -536,6 +564,7 @@ def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCach
         logger.info("evaluate: fitting on %s, choosing on %s, reporting on %s (%d records)", train_split,
                     "train (CV)" if select == "cv" else val_split, report, len(rp))
     y_tr, y_va, y_rp = y_all[tr], y_all[va], y_all[rp]
+    challenge = cache.info.get("labels") == "challenge2021"
     frozen = ([(name, lambda seed: model)] if model is not None and "linear" in protocols else []) + \
              ([("random", lambda seed: random_init(cfg, seed))] if "random" in baselines else [])
     tuned = ([(name, lambda seed: model)] if model is not None and "finetune" in protocols else []) + \
@@ -569,7 +598,7 @@ def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCach
                     scores = p.scores if rp is va else p.decision_function(X_rp)
                     how = "C by val" if select == "val" else f"C by {n_folds}-fold cv on train"
                     add(_row(enc, "linear", fraction, label, seed, len(sub), report, y_rp, scores, p.thresholds,
-                             cache.label_names, how, "C=" + ",".join(f"{c:g}" for c in p.C), time.time() - t0, n_boot, boot_seed))
+                             cache.label_names, how, "C=" + ",".join(f"{c:g}" for c in p.C), time.time() - t0, n_boot, boot_seed, challenge))
                 for enc, make in tuned:
                     t0 = time.time()
                     ft = replace(finetune_cfg or FinetuneConfig(), seed=seed)
@@ -577,7 +606,7 @@ def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCach
                     scores = r.scores if rp is va else np.where(np.isnan(r.scores).all(0), np.nan,
                                                                    predict(r.model, cache, rp, leads, ft.eval_batch_size, ft.bf16))
                     add(_row(enc, "finetune", fraction, label, seed, len(sub), report, y_rp, scores, r.thresholds,
-                             cache.label_names, "epoch by val", f"epoch={r.best_epoch}", time.time() - t0, n_boot, boot_seed))
+                             cache.label_names, "epoch by val", f"epoch={r.best_epoch}", time.time() - t0, n_boot, boot_seed, challenge))
     return pd.DataFrame(rows)
 
 # %% ../nbs/06_evaluate.ipynb #a12ab197
@@ -598,7 +627,8 @@ GROUP = ["encoder", "protocol", "fraction", "leads"]
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     "One row per encoder x protocol x fraction x lead set: mean over seeds of every metric, sd of macro AUROC, seed count."
-    metrics = ["macro_auroc", "ci_low", "ci_high", "macro_f1"] + [c for c in df.columns if c.startswith("auroc_")]
+    metrics = ["macro_auroc", "ci_low", "ci_high", "macro_f1"] + [c for c in ("challenge_metric",) if c in df] \
+              + [c for c in df.columns if c.startswith("auroc_")]
     g = df.groupby(GROUP, sort=False)
     out = g[metrics].mean()
     out.insert(1, "sd", g["macro_auroc"].std(ddof=1))
@@ -611,12 +641,14 @@ def results_markdown(df: pd.DataFrame, digits: int = 3) -> str:
     s = summarize(df)
     cls = [c for c in s.columns if c.startswith("auroc_")]
     f = lambda v: "n/a" if pd.isna(v) else f"{v:.{digits}f}"
-    head = ["encoder", "protocol", "labels", "leads", "macro AUROC", "macro F1"] + [c.removeprefix("auroc_") for c in cls]
+    extra = ["challenge_metric"] if "challenge_metric" in s else []
+    head = ["encoder", "protocol", "labels", "leads", "macro AUROC", "macro F1"] + ["Challenge metric"] * len(extra) \
+           + [c.removeprefix("auroc_") for c in cls]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in s.to_dict("records"):
         auc = (f"{f(r['macro_auroc'])} [{f(r['ci_low'])}, {f(r['ci_high'])}]" if r["n_seeds"] == 1
                else f"{f(r['macro_auroc'])} ± {f(r['sd'])} ({r['n_seeds']} seeds)")
         labels = f"{r['fraction']:.0%} ({r['n_train']})"
         lines.append("| " + " | ".join([r["encoder"], r["protocol"], labels, str(r["leads"]), auc, f(r["macro_f1"])]
-                                       + [f(r[c]) for c in cls]) + " |")
+                                       + [f(r[c]) for c in extra + cls]) + " |")
     return "\n".join(lines)

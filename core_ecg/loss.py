@@ -15,8 +15,8 @@ from .model import CoReECG
 from .stdm import make_mask
 
 # %% auto #0
-__all__ = ['LOSS_TERMS', 'distributed_world', 'gather_with_grad', 'info_nce', 'masked_mse', 'reconstruction_alignment',
-           'pretrain_loss']
+__all__ = ['LOSS_TERMS', 'distributed_world', 'gather_with_grad', 'info_nce', 'patch_norm', 'masked_mse',
+           'reconstruction_alignment', 'pretrain_loss']
 
 # %% ../nbs/04_loss.ipynb #6b77c5cb
 class _AllGatherSum(torch.autograd.Function):
@@ -57,6 +57,10 @@ def info_nce(z1: Tensor, z2: Tensor, tau: float = 0.1) -> Tensor:
                 + F.cross_entropy(v @ gather_with_grad(u).T / tau, labels)) / 2
 
 # %% ../nbs/04_loss.ipynb #fccb2094
+def patch_norm(target: Tensor, eps: float = 1e-6) -> tuple[Tensor, Tensor]:
+    "Mean and scale (biased std, eps inside the root) of each patch (..., P): the normalisation of `norm_target`."
+    return target.mean(-1, keepdim=True), (target.var(-1, keepdim=True, unbiased=False) + eps).sqrt()
+
 def masked_mse(pred: Tensor, target: Tensor, mask: Tensor, norm_target: bool = False) -> Tensor:
     "Mean squared error over the hidden (mask True) patches; pred, target (B, L, N, P), mask (B, L, N)."
     if pred.shape != target.shape or mask.shape != pred.shape[:-1]:
@@ -65,8 +69,8 @@ def masked_mse(pred: Tensor, target: Tensor, mask: Tensor, norm_target: bool = F
     with torch.autocast(pred.device.type, enabled=False):
         pred, target = pred.float(), target.float()
         if norm_target:
-            mean, var = target.mean(-1, keepdim=True), target.var(-1, keepdim=True, unbiased=False)
-            target = (target - mean) / (var + 1e-6).sqrt()
+            mean, scale = patch_norm(target)
+            target = (target - mean) / scale
         err = (pred - target).square().mean(-1)
         m = mask.to(err.dtype)
         return (err * m).sum() / m.sum().clamp_min(1.0)

@@ -97,8 +97,12 @@ class CoReConfig:
 
     @property
     def global_dim(self) -> int:
-        "Width G of the global vector: D, or 2D for pool='cls+mean'."
-        return self.dim * (2 if self.pool == "cls+mean" else 1)
+        "Width G of the global vector with this config's pool."
+        return self.global_width()
+
+    def global_width(self, pool: str | None = None) -> int:
+        "Width of the global vector with `pool` (default: this config's): D, or 2D for 'cls+mean'."
+        return self.dim * (2 if (pool or self.pool) == "cls+mean" else 1)
 
     def validate(self) -> None:
         "Raise a ValueError that names the first inconsistent field."
@@ -450,8 +454,7 @@ class CoReECG(nn.Module):
             h = self.encode(torch.from_numpy(np.ascontiguousarray(xb)).to(device), None, lead_idx)
             out.append(self.global_vector(h, pool).float().cpu())
         self.train(was_training)
-        G = self.cfg.dim * (2 if (pool or self.cfg.pool) == "cls+mean" else 1)
-        return torch.cat(out) if out else torch.zeros(0, G)
+        return torch.cat(out) if out else torch.zeros(0, self.cfg.global_width(pool))
 
     def to_checkpoint(self, **extra) -> dict:
         "The checkpoint dict: format, model_config, model weights, plus any `extra` entries (trainer state)."

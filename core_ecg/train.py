@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 import core_ecg
 from .data import ECGCache, ECGDataset, ECGInputError, open_cache, progress_bar
 from .loss import LOSS_TERMS, pretrain_loss
-from .model import CheckpointError, CoReConfig, CoReECG, load_checkpoint, save_checkpoint
+from .model import CHECKPOINT_FORMAT, CheckpointError, CoReConfig, CoReECG, load_checkpoint, save_checkpoint
 from .stdm import make_mask
 
 log = logging.getLogger(__name__)
@@ -468,7 +468,7 @@ def train_step(run: Run, batches: Iterator) -> dict:
 # %% ../nbs/05_train.ipynb #cb3c3cc3
 def make_checkpoint(run: Run, rng_states: list[dict]) -> dict:
     "The checkpoint dict of a run (model weights of the unwrapped model)."
-    return {"format": "core_ecg/1", "model_config": run.model_cfg.to_dict(), "model": run.model.state_dict(),
+    return {"format": CHECKPOINT_FORMAT, "model_config": run.model_cfg.to_dict(), "model": run.model.state_dict(),
             "train_config": run.train_cfg.to_dict(), "optimizer": run.optimizer.state_dict(),
             "scheduler": run.scheduler.state_dict(), "scaler": None, "rng": rng_states,
             "world_size": run.rt.world, "state": asdict(run.state), "step": run.state.step, "epoch": run.state.epoch,

@@ -272,9 +272,12 @@ def units_dir(out: Path) -> Path:
     return out / "runs"
 
 
-def do_unit(folder: Path, make) -> Unit:
-    "Load a finished unit from `folder`, or compute it with `make()` and save it."
+def do_unit(folder: Path, make, report_only: bool = False) -> Unit | None:
+    "Load a finished unit from `folder`, or compute it with `make()` and save it (with `report_only`: None instead)."
     unit = Unit.load(folder)
+    if unit is None and report_only:
+        log.info("%s: not finished; left out of this report", folder)
+        return None
     if unit is None:
         unit = make()
         unit.save(folder)
@@ -291,6 +294,9 @@ def pretrained_unit(name: str, switches: dict, seed: int, args, cache, untrained
     if args.dry_run:
         print(summary["command"])
         return None, summary
+    if args.report_only:
+        unit = do_unit(run / "probe", None, report_only=True)
+        return unit, {**summary, **run_summary(run)} if unit is not None else summary
     if untrained:
         if checkpoint_step(run) is None:
             run_pretrain(pargs, run, 0, args.threads)
@@ -354,12 +360,12 @@ def study(args) -> None:
         if args.dry_run:
             return
         if "supervised" not in args.skip_baselines:
-            add(do_unit(units_dir(args.out) / "baseline_supervised", lambda: harness_baselines(args.data, args, ("supervised",))),
+            add(do_unit(units_dir(args.out) / "baseline_supervised", lambda: harness_baselines(args.data, args, ("supervised",)), args.report_only),
                 "main", "supervised", dict(group="baseline", description="same architecture trained end-to-end on the "
                                            "train labels from random init (epoch chosen on val)", command=SUPERVISED_CMD))
         for select in ("val", "cv"):
             add(do_unit(units_dir(args.out) / f"baseline_handcrafted_{select}",
-                        lambda: harness_baselines(args.data, args, ("handcrafted",), select=select)),
+                        lambda: harness_baselines(args.data, args, ("handcrafted",), select=select), args.report_only),
                 "main", f"handcrafted ({select})", dict(group="baseline", description="handcrafted features: per-lead "
                                                         "amplitude statistics, percentiles and 3 band powers",
                                                         command=HANDCRAFTED_CMD.format(select=select)))
@@ -458,7 +464,7 @@ def add_costs(rows: list[dict], args) -> None:
 
 def write_results(args, tables: dict, scores: dict, y: np.ndarray, timings: list, seconds: float) -> None:
     "ablation.csv, fractions.csv, leads.csv, one plot per axis and ablation.md from the collected rows."
-    out = args.out
+    out = args.report_dir or args.out
     out.mkdir(parents=True, exist_ok=True)
     add_costs(tables["main"], args)
     frames = {}
@@ -825,6 +831,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--boot-seed", type=int, default=0)
     g.add_argument("--threads", type=int, default=2, help="torch threads, here and in each pretraining (default: %(default)s)")
     g.add_argument("--dry-run", action="store_true", help="print the pretraining commands of the main axis and stop")
+    g.add_argument("--report-only", action="store_true",
+                   help="run nothing: report the units already finished (a study still in progress)")
+    g.add_argument("--report-dir", type=Path, default=None,
+                   help="write ablation.md, the CSVs and plots here instead of OUT (runs stay in OUT/runs)")
     return p
 
 
