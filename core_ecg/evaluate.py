@@ -27,7 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import Tensor, nn
 
-from .data import CHALLENGE2021_CLASSES, LEADS, ECGCache, ECGDataset, ECGInputError, label_fraction, open_cache, parse_leads
+from .data import CHALLENGE2021_CLASSES, LEADS, ECGCache, ECGDataset, ECGInputError, label_fraction, open_cache, parse_leads, progress_bar
 from .model import CoReConfig, CoReECG
 
 logger = logging.getLogger(__name__)
@@ -287,10 +287,13 @@ def encoder_features(model: CoReECG, cache: ECGCache, indices: np.ndarray, leads
     preprocess = cache.fs != model.cfg.fs or cache.n_samples != model.cfg.n_samples
     device = next(model.parameters()).device.type
     out = []
+    bar = progress_bar(len(indices), "features", "ECG", enabled=logger.isEnabledFor(logging.INFO), logger=logger)
     with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
         for block in read_signals(cache, indices, names, chunk):
             out.append(model.embed(block, fs=cache.fs, leads=names, pool=pool, batch_size=batch_size,
                                    preprocess=preprocess).numpy())
+            bar.update(len(block))
+    bar.close()
     G = model.cfg.global_width(pool)
     return np.concatenate(out) if out else np.zeros((0, G), np.float32)
 
