@@ -33,8 +33,8 @@ _logger = logging.getLogger(__name__)
 __all__ = ['LEADS', 'LEAD_SETS', 'CHALLENGE_LABELS', 'CHALLENGE2021_CLASSES', 'PTBXL_LABELS', 'CODE15_CLASSES', 'CODE15_NAMES',
            'CODE15_FS', 'SPH_FS', 'SOURCES', 'PTBXL_URL', 'ECGInputError', 'canonical_lead', 'parse_leads',
            'LogProgress', 'progress_bar', 'resample', 'bandpass', 'normalize_leads', 'fit_length', 'preprocess_signal',
-           'ECGCache', 'open_cache', 'ECGDataset', 'label_fraction', 'plot_ecg', 'ECGRecord', 'read_wfdb',
-           'standard_leads', 'check_record', 'flat_leads', 'load_ecg', 'challenge_labels', 'snomed_names',
+           'ECGCache', 'is_test_split', 'open_cache', 'ECGDataset', 'label_fraction', 'plot_ecg', 'ECGRecord',
+           'read_wfdb', 'standard_leads', 'check_record', 'flat_leads', 'load_ecg', 'challenge_labels', 'snomed_names',
            'challenge2021_classes', 'read_ptbxl', 'ptbxl_label_names', 'read_code15', 'read_sph', 'aha_names',
            'nonzero_span', 'split_by_id', 'detect_source', 'stored_leads', 'find_records', 'write_atomic', 'label_set',
            'prepare', 'verify_sha256sums', 'download_ptbxl']
@@ -184,6 +184,11 @@ class ECGCache:
         if split not in set(self.meta["split"]):
             raise ECGInputError(self.path, f"no records in split {split!r}; splits here: {sorted(set(self.meta['split']))}")
         return np.flatnonzero(self.meta["split"].to_numpy() == split)
+
+
+def is_test_split(split: str) -> bool:
+    "Whether a split name marks held-out test data (any name containing 'test'): never trained on, chosen on or reported unasked."
+    return "test" in str(split).lower()
 
 
 def open_cache(path, fs: int | None = None) -> ECGCache:

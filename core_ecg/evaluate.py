@@ -27,7 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import Tensor, nn
 
-from .data import CHALLENGE2021_CLASSES, LEADS, ECGCache, ECGDataset, ECGInputError, label_fraction, open_cache, parse_leads, progress_bar
+from .data import CHALLENGE2021_CLASSES, LEADS, ECGCache, ECGDataset, ECGInputError, is_test_split, label_fraction, open_cache, parse_leads, progress_bar
 from .model import CoReConfig, CoReECG
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ REPORT_SPLIT = "val"  # the split every number of this module is reported on
 
 def check_split(split: str, role: str = "model selection") -> str:
     "Return `split`, or raise a ValueError if it names a test split (never used to fit, select or report)."
-    if "test" in str(split).lower():
+    if is_test_split(split):
         raise ValueError(f"split {split!r}: refusing a test split for {role}; core_ecg fits on train "
                          f"and selects/reports on {REPORT_SPLIT!r} only")
     return split
@@ -498,12 +498,12 @@ PROTOCOLS = ("linear", "finetune")
 BASELINES = ("random", "supervised", "handcrafted")
 ARRAY_COLUMNS = ("y", "scores")   # per-row numpy arrays (labels and scores of the reported split)
 
-def labelled_rows(cache: ECGCache, split: str, drop_unlabelled: bool = True) -> np.ndarray:
-    "Row indices of `split`, without the records that have no label of the task (all-zero rows) if `drop_unlabelled`."
+def labelled_rows(cache: ECGCache, y: np.ndarray, split: str, drop_unlabelled: bool = True) -> np.ndarray:
+    "Row indices of `split`, without the records whose labels `y` (all rows of the cache) are all zero if `drop_unlabelled`."
     idx = cache.split_indices(split)
     if not drop_unlabelled:
         return idx
-    keep = idx[cache.labels()[idx].any(1)]
+    keep = idx[y[idx].any(1)]
     if len(keep) < len(idx):
         logger.info("evaluate: %d of %d %s records have no label of the task; not evaluated", len(idx) - len(keep), len(idx), split)
     return keep
@@ -560,9 +560,9 @@ def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCach
     model = load_encoder(checkpoint) if checkpoint is not None else None
     cfg = model.cfg if model is not None else (model_cfg or CoReConfig.preset("tiny"))
     y_all = cache.labels()
-    tr = _subsample(labelled_rows(cache, train_split, drop_unlabelled), y_all, max_train)
-    va = _subsample(labelled_rows(cache, val_split, drop_unlabelled), y_all, max_val)
-    rp = va if report == val_split else labelled_rows(cache, report, drop_unlabelled)
+    tr = _subsample(labelled_rows(cache, y_all, train_split, drop_unlabelled), y_all, max_train)
+    va = _subsample(labelled_rows(cache, y_all, val_split, drop_unlabelled), y_all, max_val)
+    rp = va if report == val_split else labelled_rows(cache, y_all, report, drop_unlabelled)
     if report != val_split:
         logger.info("evaluate: fitting on %s, choosing on %s, reporting on %s (%d records)", train_split,
                     "train (CV)" if select == "cv" else val_split, report, len(rp))

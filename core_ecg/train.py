@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 import core_ecg
-from .data import ECGCache, ECGDataset, ECGInputError, open_cache, progress_bar
+from .data import ECGCache, ECGDataset, ECGInputError, is_test_split, open_cache, progress_bar
 from .loss import LOSS_TERMS, pretrain_loss
 from .model import CHECKPOINT_FORMAT, CheckpointError, CoReConfig, CoReECG, load_checkpoint, save_checkpoint
 from .stdm import make_mask
@@ -161,7 +161,7 @@ def check_model_config(cfg: CoReConfig) -> None:
 def pretrain_indices(cache: ECGCache, split: str | None = None) -> np.ndarray:
     "Rows to pretrain on: those of the named splits (comma list), or of every split not called test (None)."
     if split is None:
-        return np.flatnonzero(~cache.meta["split"].astype(str).str.lower().str.contains("test").to_numpy())
+        return np.flatnonzero(~cache.meta["split"].map(is_test_split).to_numpy(bool))
     return np.sort(np.concatenate([cache.split_indices(s.strip()) for s in split.split(",") if s.strip()]))
 
 def pretrain_dataset(data: str | Path | ECGCache | Dataset, cfg: CoReConfig, split: str | None = None,
