@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from common import SAMPLE, emit, machine
 
-from core_ecg.data import open_cache
+from core_ecg.cache import open_cache
 from core_ecg.model import CoReConfig
 from core_ecg.train import TrainConfig, pretrain, read_metrics
 

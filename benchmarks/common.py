@@ -57,7 +57,9 @@ def proc_status(pid: int | str = "self") -> dict[str, float]:
 
 def resampled_sample(out: Path, fs: int) -> Path:
     "A cache folder with the real sample resampled from 100 Hz to `fs` (polyphase, float16); reused if present."
-    from core_ecg.data import LEADS, open_cache, resample
+    from core_ecg.core import LEADS
+    from core_ecg.cache import open_cache
+    from core_ecg.preprocess import resample
     out = Path(out)
     if (out / "cache.json").is_file():
         return out
@@ -77,7 +79,8 @@ def resampled_sample(out: Path, fs: int) -> Path:
 
 def tiled_cache(out: Path, n: int, chunk: int = 8192) -> Path:
     "A cache folder of `n` records made by tiling the real sample (signals.npy memmap + meta.csv + cache.json)."
-    from core_ecg.data import LEADS, open_cache
+    from core_ecg.core import LEADS
+    from core_ecg.cache import open_cache
     out = Path(out)
     if (out / "cache.json").is_file() and json.loads((out / "cache.json").read_text())["n"] == n:
         return out

@@ -29,7 +29,7 @@ core-ecg export --checkpoint "$OUT/run/last.pt" --format torchscript --out "$OUT
 python - "$OUT" "$DEVICE" "$STEPS" "$t0" "$t1" "$t2" "$t3" <<'EOF'
 import json, sys
 import numpy as np, torch
-from core_ecg.data import open_cache
+from core_ecg.cache import open_cache
 from core_ecg.model import CoReECG, load_checkpoint
 from core_ecg.train import read_metrics
 

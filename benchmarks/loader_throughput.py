@@ -22,7 +22,7 @@ import torch
 from common import SAMPLE, emit, machine
 from train_throughput import batches_forever
 
-from core_ecg.data import open_cache
+from core_ecg.cache import open_cache
 from core_ecg.model import CoReConfig
 from core_ecg.train import Runtime, TrainConfig, build_run
 

@@ -1,7 +1,7 @@
 """`prepare` throughput in records/s on real WFDB files (data/cinc2021 replicated to `--records`), serial vs parallel.
 
 The 50 PhysioNet Challenge 2021 records (500 Hz, .hea + .mat) are copied into `--records / 50` sub-folders of a temp
-folder (ids stay unique: they are relative paths), then `core_ecg.data.prepare` builds a fresh cache from them with
+folder (ids stay unique: they are relative paths), then `core_ecg.prepare.prepare` builds a fresh cache from them with
 each `--workers` value (read with wfdb, validate, resample, band-pass, z-score, write the float16 memmap).
 
 Usage:
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from common import CINC, emit, machine
 
-from core_ecg.data import open_cache, prepare
+from core_ecg.cache import open_cache
+from core_ecg.prepare import prepare
 
 
 def replicate(dst: Path, n: int) -> int:

@@ -19,7 +19,10 @@ import numpy as np
 import torch
 
 import core_ecg
-from .data import CHALLENGE_LABELS, LEADS, PTBXL_LABELS, SOURCES, ECGInputError, detect_source, open_cache, parse_leads, prepare, progress_bar
+from .core import LEADS, ECGInputError, parse_leads, progress_bar
+from .readers import CHALLENGE_LABELS, PTBXL_LABELS, SOURCES, detect_source
+from .cache import open_cache
+from .prepare import prepare
 from .export import EXPORT_FORMATS, ExportError, export
 from .model import CHOICES, PRESETS, CheckpointError, CoReConfig, CoReECG, load_checkpoint, row_leads
 from .train import NonFiniteLossError, TrainConfig, latest_checkpoint, pretrain, resolve_device
@@ -563,7 +566,8 @@ def add_demo(sub, parents: list) -> None:
 def plot_reconstruction(model: CoReECG, x: np.ndarray, seed: int = 0):
     "One ECG (12, T), its STDM mask (shaded) and the model's prediction of the hidden patches (red)."
     from matplotlib.figure import Figure
-    from core_ecg.data import LEADS, plot_ecg
+    from core_ecg.core import LEADS
+    from core_ecg.preprocess import plot_ecg
     from core_ecg.loss import patch_norm, pretrain_loss
     model.eval()
     with torch.no_grad():

@@ -27,7 +27,9 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import Tensor, nn
 
-from .data import CHALLENGE2021_CLASSES, LEADS, ECGCache, ECGDataset, ECGInputError, is_test_split, label_fraction, open_cache, parse_leads, progress_bar
+from .core import LEADS, ECGInputError, parse_leads, progress_bar
+from .readers import CHALLENGE2021_CLASSES
+from .cache import ECGCache, ECGDataset, is_test_split, label_fraction, open_cache
 from .model import CoReConfig, CoReECG
 
 logger = logging.getLogger(__name__)

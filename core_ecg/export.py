@@ -14,7 +14,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .data import LEADS, write_atomic
+from .core import LEADS, write_atomic
 from .model import CoReECG, load_checkpoint, row_leads, save_checkpoint
 
 # %% auto #0

@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .data import LEAD_SETS, LEADS, canonical_lead, preprocess_signal
+from .core import LEAD_SETS, LEADS, canonical_lead
+from .preprocess import preprocess_signal
 
 # %% auto #0
 __all__ = ['PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'CHECKPOINT_FORMAT', 'PRETRAINED', 'DEFAULT_PRETRAINED',

@@ -28,7 +28,8 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 import core_ecg
-from .data import ECGCache, ECGDataset, ECGInputError, is_test_split, open_cache, progress_bar
+from .core import ECGInputError, progress_bar
+from .cache import ECGCache, ECGDataset, is_test_split, open_cache
 from .loss import LOSS_TERMS, pretrain_loss
 from .model import CHECKPOINT_FORMAT, CheckpointError, CoReConfig, CoReECG, load_checkpoint, save_checkpoint
 from .stdm import make_mask

@@ -18,7 +18,7 @@ Axes
              none / own (cross = the full model); the random-init encoder (`core-ecg pretrain --epochs 0`),
              the same architecture trained supervised from scratch, and the handcrafted-features baseline.
   fractions  full CoRe-ECG vs random-init vs supervised vs handcrafted with 1 %, 10 % (several seeds) and 100 % of
-             the train labels (stratified subsets from `core_ecg.data.label_fraction`).
+             the train labels (stratified subsets from `core_ecg.cache.label_fraction`).
   leads      the same four on 12 leads, limb (6), precordial (6), lead I, lead II.
   pool       full CoRe-ECG and random-init probed on the mean of the output tokens instead of [CLS] (is the gain
              of pretraining more than making [CLS] informative?).
@@ -326,7 +326,7 @@ def encoder_kind(name: str) -> str:
 
 def study(args) -> None:
     "Run the axes in `args.axes` (skipping finished units), then write the CSVs, tables and plots."
-    from core_ecg.data import open_cache
+    from core_ecg.cache import open_cache
     cache = open_cache(args.data)
     t_start = time.time()
     tables = {"main": [], "fractions": [], "leads": []}
@@ -435,7 +435,7 @@ def step_gflop(switches: dict, budget: Budget, data: Path, probe_batch: int = 8)
     on `probe_batch` real records (matrix products and attention, by torch's FlopCounterMode), scaled to the batch."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
-    from core_ecg.data import open_cache
+    from core_ecg.cache import open_cache
     from core_ecg.loss import pretrain_loss
     from core_ecg.model import CoReConfig, CoReECG
     cpu_attention = {   # FlopCounterMode counts the CUDA attention kernels; the CPU ones the same way
@@ -778,7 +778,7 @@ def readme_summary(val: pd.DataFrame, missing_parts: list[str]) -> list[str]:
 
 def subset_cache(src: str | Path, dst: str | Path, n_train: int, n_val: int, seed: int = 0) -> Path:
     "Write a smaller cache (signals.npy + meta.csv, the shared sample layout) of stratified train/val records (smoke runs)."
-    from core_ecg.data import label_fraction, open_cache
+    from core_ecg.cache import label_fraction, open_cache
     cache, dst = open_cache(src), Path(dst)
     y = cache.labels()
     keep = []

@@ -42,7 +42,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from core_ecg.data import open_cache
+from core_ecg.cache import open_cache
 from core_ecg.fda import augment
 from core_ecg.loss import masked_mse
 from core_ecg.model import CoReConfig, CoReECG

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core_ecg.data import open_cache
+from core_ecg.cache import open_cache
 from core_ecg.evaluate import compare, evaluate
 
 log = logging.getLogger("synergy")
