@@ -30,7 +30,8 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 import core_ecg
 from .data import ECGCache, ECGDataset, ECGInputError, is_test_split, open_cache, progress_bar
 from .loss import LOSS_TERMS, pretrain_loss
-from .model import CHECKPOINT_FORMAT, CheckpointError, CoReConfig, CoReECG, load_checkpoint, save_checkpoint
+from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from .model import CoReConfig, CoReECG
 from .stdm import make_mask
 
 log = logging.getLogger(__name__)
