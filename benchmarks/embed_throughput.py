@@ -1,4 +1,4 @@
-"""Embedding throughput (ECGs/s) of `CoReECG.embed` for several batch sizes, and of the `core-ecg embed` command.
+"""Embedding throughput (ECGs/s) of `core_ecg.embed.embed` for several batch sizes, and of the `core-ecg embed` command.
 
 The model is a `tiny` checkpoint written by `core-ecg pretrain --epochs 0` (speed does not depend on the weights).
 `embed` is timed on the real sample data/ptbxl100 (1,625 records at 100 Hz) with preprocessing (resample, band-pass,
@@ -23,7 +23,8 @@ import torch
 
 from common import SAMPLE, emit, machine
 
-from core_ecg.model import CoReECG
+from core_ecg.checkpoint import from_checkpoint
+from core_ecg.embed import embed
 
 
 def main() -> None:
@@ -41,13 +42,13 @@ def main() -> None:
         cli = [sys.executable, "-m", "core_ecg.cli"]
         subprocess.run(cli + ["pretrain", "--data", str(SAMPLE), "--out", str(tmp / "run"), "--epochs", "0",
                               "--preset", a.preset, "-q"], check=True, capture_output=True)
-        model = CoReECG.from_checkpoint(tmp / "run" / "last.pt")
+        model = from_checkpoint(tmp / "run" / "last.pt")
         xf = np.asarray(x, np.float32)
-        model.embed(xf[:64], fs=100)                                            # warm-up
+        embed(model, xf[:64], fs=100)                                            # warm-up
         for bs in (int(s) for s in a.batch_sizes.split(",")):
             for pre in (True, False):
                 t0 = time.perf_counter()
-                e = model.embed(xf, fs=100, batch_size=bs, preprocess=pre)
+                e = embed(model, xf, fs=100, batch_size=bs, preprocess=pre)
                 dt = time.perf_counter() - t0
                 emit({"bench": "embed_throughput", "api": "CoReECG.embed", "preset": a.preset, "records": len(xf),
                       "batch": bs, "preprocess": pre, "seconds": round(dt, 2), "ecgs_per_s": round(len(xf) / dt, 1),

@@ -30,7 +30,8 @@ python - "$OUT" "$DEVICE" "$STEPS" "$t0" "$t1" "$t2" "$t3" <<'EOF'
 import json, sys
 import numpy as np, torch
 from core_ecg.cache import open_cache
-from core_ecg.model import CoReECG, load_checkpoint
+from core_ecg.checkpoint import from_checkpoint, load_checkpoint
+from core_ecg.embed import embed
 from core_ecg.train import read_metrics
 
 out, device, steps, t0, t1, t2, t3 = sys.argv[1], sys.argv[2], int(sys.argv[3]), *map(float, sys.argv[4:])
@@ -39,11 +40,11 @@ losses = [r["loss"] for r in metrics if r.get("loss") is not None]
 ckpt = load_checkpoint(f"{out}/run/last.pt")
 emb = np.load(f"{out}/embeddings.npy")
 cache = open_cache("data/ptbxl100")
-model = CoReECG.from_checkpoint(f"{out}/run/last.pt", map_location=device)
+model = from_checkpoint(f"{out}/run/last.pt", map_location=device)
 x = torch.from_numpy(cache.signals[:8].astype(np.float32)).to(device)
 with torch.no_grad():
     exported = torch.jit.load(f"{out}/encoder.ts", map_location=device)(x).cpu()
-reference = model.embed(x, fs=cache.fs, preprocess=False)
+reference = embed(model, x, fs=cache.fs, preprocess=False)
 checks = {"resumed_to_end": ckpt["step"] == 2 * steps, "finite_losses": bool(losses) and bool(np.isfinite(losses).all()),
           "embeddings": emb.shape == (len(cache), model.cfg.global_dim) and bool(np.isfinite(emb).all()),
           "torchscript_matches": bool(torch.allclose(exported, reference, atol=1e-4))}

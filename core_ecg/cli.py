@@ -24,7 +24,9 @@ from .readers import CHALLENGE_LABELS, PTBXL_LABELS, SOURCES, detect_source
 from .cache import open_cache
 from .prepare import prepare
 from .export import EXPORT_FORMATS, ExportError, export
-from .model import CHOICES, PRESETS, CheckpointError, CoReConfig, CoReECG, load_checkpoint, row_leads
+from .checkpoint import CheckpointError, from_checkpoint, load_checkpoint
+from .embed import embed, row_leads
+from .model import CHOICES, PRESETS, CoReConfig, CoReECG
 from .train import NonFiniteLossError, TrainConfig, latest_checkpoint, pretrain, resolve_device
 
 log = logging.getLogger(__name__)
@@ -416,7 +418,7 @@ def write_embeddings(model: CoReECG, x: np.ndarray, fs: float, leads: Sequence[s
             bad = np.flatnonzero(~np.isfinite(block).all(axis=(1, 2)))
             if len(bad):
                 raise ECGInputError(src, f"records {(i + bad)[:10].tolist()} contain NaN or Inf samples")
-            emb[i:i + len(block)] = model.embed(block, fs=fs, leads=leads, batch_size=batch_size, preprocess=preprocess).numpy()
+            emb[i:i + len(block)] = embed(model, block, fs=fs, leads=leads, batch_size=batch_size, preprocess=preprocess).numpy()
             bar.update(len(block))
         emb.flush()
         del emb
@@ -456,7 +458,7 @@ def embed_file(checkpoint: str | Path, signals: str | Path, fs: float | None, ou
                batch_size: int = 64, device: str | None = "cpu", chunk: int = 8192, layout: str = "NLT") -> Path:
     "Embed ECGs (an .npy at `fs` Hz stored as `layout`, a cache folder or a folder of records) into an (N, D) .npy at `out`."
     device = resolve_device(device)   # a bad --device is reported as such, before the checkpoint is read
-    model = CoReECG.from_checkpoint(checkpoint, map_location=device)
+    model = from_checkpoint(checkpoint, map_location=device)
     signals, out = Path(signals), Path(out)
     if signals.is_dir():
         if fs is not None or leads is not None or layout != "NLT":
@@ -622,7 +624,7 @@ def run_demo(out: str | Path = "demo_report", minutes: float = 6.0, data: str | 
                        log_every=10)
     out.mkdir(parents=True, exist_ok=True)
     ckpt = pretrain(cache, out / "run", cfg, tcfg, resume=True)
-    model, state = CoReECG.from_checkpoint(ckpt), load_checkpoint(ckpt)["state"]
+    model, state = from_checkpoint(ckpt), load_checkpoint(ckpt)["state"]
     df = ev.evaluate(model, cache, "linear", seeds=[seed], baselines=["random", "handcrafted"])
     df.drop(columns=list(ev.ARRAY_COLUMNS)).to_csv(out / "results.csv", index=False)
     table = ev.results_markdown(df)

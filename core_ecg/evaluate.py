@@ -27,9 +27,11 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import Tensor, nn
 
-from .core import LEADS, ECGInputError, parse_leads, progress_bar
-from .readers import CHALLENGE2021_CLASSES
 from .cache import ECGCache, ECGDataset, is_test_split, label_fraction, open_cache
+from .core import ECGInputError, LEADS, parse_leads, progress_bar
+from .readers import CHALLENGE2021_CLASSES
+from .checkpoint import from_checkpoint
+from .embed import embed
 from .model import CoReConfig, CoReECG
 
 logger = logging.getLogger(__name__)
@@ -279,12 +281,12 @@ def random_init(cfg: CoReConfig, seed: int = 0) -> CoReECG:
         return CoReECG(cfg).eval()
 
 def load_encoder(checkpoint: str | Path | CoReECG) -> CoReECG:
-    "A CoReECG from a checkpoint path (`CoReECG.from_checkpoint`), or the model itself."
-    return checkpoint if isinstance(checkpoint, CoReECG) else CoReECG.from_checkpoint(checkpoint)
+    "A CoReECG from a checkpoint path (`from_checkpoint`), or the model itself."
+    return checkpoint if isinstance(checkpoint, CoReECG) else from_checkpoint(checkpoint)
 
 def encoder_features(model: CoReECG, cache: ECGCache, indices: np.ndarray, leads=None, pool: str | None = None,
                      batch_size: int = 128, chunk: int = 1024, bf16: bool = False) -> np.ndarray:
-    "Frozen global vectors `(len(indices), G)` float32 of `cache` records on `leads` via `model.embed` (batched, streamed)."
+    "Frozen global vectors `(len(indices), G)` float32 of `cache` records on `leads` via `embed` (batched, streamed)."
     names = parse_leads(leads)
     preprocess = cache.fs != model.cfg.fs or cache.n_samples != model.cfg.n_samples
     device = next(model.parameters()).device.type
@@ -292,7 +294,7 @@ def encoder_features(model: CoReECG, cache: ECGCache, indices: np.ndarray, leads
     bar = progress_bar(len(indices), "features", "ECG", enabled=logger.isEnabledFor(logging.INFO), logger=logger)
     with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
         for block in read_signals(cache, indices, names, chunk):
-            out.append(model.embed(block, fs=cache.fs, leads=names, pool=pool, batch_size=batch_size,
+            out.append(embed(model, block, fs=cache.fs, leads=names, pool=pool, batch_size=batch_size,
                                    preprocess=preprocess).numpy())
             bar.update(len(block))
     bar.close()

@@ -31,7 +31,8 @@ import core_ecg
 from .core import ECGInputError, progress_bar
 from .cache import ECGCache, ECGDataset, is_test_split, open_cache
 from .loss import LOSS_TERMS, pretrain_loss
-from .model import CHECKPOINT_FORMAT, CheckpointError, CoReConfig, CoReECG, load_checkpoint, save_checkpoint
+from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from .model import CoReConfig, CoReECG
 from .stdm import make_mask
 
 log = logging.getLogger(__name__)

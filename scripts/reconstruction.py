@@ -42,6 +42,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from core_ecg.checkpoint import from_checkpoint
 from core_ecg.cache import open_cache
 from core_ecg.fda import augment
 from core_ecg.loss import masked_mse
@@ -221,7 +222,7 @@ def checkpoint_errors(checkpoints: dict[str, Path], x_val: torch.Tensor) -> pd.D
     "Hidden-patch MSE per kind of token of each checkpoint's decoder on the val records, under every MASKS entry."
     rows = []
     for name, path in checkpoints.items():
-        model = CoReECG.from_checkpoint(path)
+        model = from_checkpoint(path)
         for mask_name, spec in MASKS.items():
             rows.append({"checkpoint": name, "path": str(path), "mask": mask_name, **hidden_errors(model, x_val, spec)})
     return pd.DataFrame(rows)
