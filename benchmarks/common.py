@@ -1,6 +1,7 @@
-"""Helpers shared by the benchmark scripts: machine description, load average, memory readings, sample caches.
+"""Helpers shared by the benchmark scripts: machine description, load average, memory readings, sample caches, an
+endless batch iterator over a run's loader and the matmul peak.
 
-Not a benchmark itself. Every script prints one JSON line per measurement and includes `machine()` in it, so a
+Not a benchmark itself, and the only module the benchmarks import from each other (the rest is core_ecg's public API). Every script prints one JSON line per measurement and includes `machine()` in it, so a
 figure in BENCHMARKS.md can always be traced to the CPU, torch version, threads and the load it was taken under.
 """
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import os
 import platform
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +102,23 @@ def tiled_cache(out: Path, n: int, chunk: int = 8192) -> Path:
     (out / "cache.json").write_text(json.dumps({"fs": src.fs, "seconds": src.n_samples / src.fs, "leads": list(LEADS),
                                                 "label_names": src.label_names, "n": n}))
     return out
+
+
+def batches_forever(run):
+    "Batches of a run's loader (`core_ecg.train.build_run`), epoch after epoch."
+    epoch = 0
+    while True:
+        run.sampler.set_epoch(epoch)
+        yield from run.loader
+        epoch += 1
+
+
+def matmul_gflops(dtype: torch.dtype, size: int, seconds: float) -> float:
+    "Best GFLOP/s of repeated (size x size) @ (size x size) products over about `seconds`."
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    for _ in range(3): a @ b  # warm-up
+    best, t_end = 0.0, time.perf_counter() + seconds
+    while time.perf_counter() < t_end:
+        t0 = time.perf_counter(); a @ b; dt = time.perf_counter() - t0
+        best = max(best, 2 * size**3 / dt / 1e9)
+    return best

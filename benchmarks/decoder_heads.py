@@ -19,8 +19,7 @@ from pathlib import Path
 
 import torch
 
-from common import SAMPLE, emit, machine
-from train_throughput import batches_forever
+from common import SAMPLE, batches_forever, emit, machine
 
 from core_ecg.model import CoReConfig
 from core_ecg.train import Runtime, TrainConfig, build_run, train_step

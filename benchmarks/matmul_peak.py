@@ -3,19 +3,10 @@
 Usage: python benchmarks/matmul_peak.py [--threads 2] [--size 2048] [--seconds 3]
 Prints one JSON line per dtype: {"dtype", "threads", "size", "gflops"}.
 """
-import argparse, json, time
+import argparse, json
 import torch
 
-
-def measure(dtype: torch.dtype, size: int, seconds: float) -> float:
-    "Best GFLOP/s of repeated (size x size) @ (size x size) products over about `seconds`."
-    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
-    for _ in range(3): a @ b  # warm-up
-    best, t_end = 0.0, time.perf_counter() + seconds
-    while time.perf_counter() < t_end:
-        t0 = time.perf_counter(); a @ b; dt = time.perf_counter() - t0
-        best = max(best, 2 * size**3 / dt / 1e9)
-    return best
+from common import matmul_gflops
 
 
 def main() -> None:
@@ -27,7 +18,7 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     for dt in (torch.float32, torch.bfloat16):
         print(json.dumps({"dtype": str(dt).split(".")[-1], "threads": a.threads, "size": a.size,
-                          "gflops": round(measure(dt, a.size, a.seconds), 1)}))
+                          "gflops": round(matmul_gflops(dt, a.size, a.seconds), 1)}))
 
 
 if __name__ == "__main__":

@@ -21,8 +21,7 @@ import torch
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
-from common import SAMPLE, emit, machine, resampled_sample
-from train_throughput import batches_forever
+from common import SAMPLE, batches_forever, emit, machine, resampled_sample
 
 from core_ecg.fda import augment
 from core_ecg.loss import info_nce, masked_mse

@@ -6,7 +6,8 @@ the schedule. After `--warmup` steps, `--steps` steps are timed one by one; ECGs
 (robust to a stray process on a shared machine; the mean is printed too). In the same process the same model is also timed
 with every token encoded (`--encodings visible,all`): hidden patches are zeroed, all L*N tokens pass the encoder,
 and the visible outputs are gathered for the unchanged decoder and loss (a BERT/SimMIM-style encoder, the cost a
-model without MAE-style visible-only encoding pays). FLOPs of one step (forward + backward: Linear layers and
+model without MAE-style visible-only encoding pays); that pass is `AllTokens`, built from the model's public methods and
+handed to `train_step` as the run's `net`. FLOPs of one step (forward + backward: Linear layers and
 attention, whether fused or written out as bmm; element-wise ops, FFTs and the optimiser are not counted) come from torch.utils.flop_counter.FlopCounterMode
 and are set against the matmul peak measured in the same run.
 
@@ -22,28 +23,50 @@ import argparse
 import statistics
 import tempfile
 import time
-import types
+from dataclasses import replace
 from pathlib import Path
 
 import torch
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
-from common import SAMPLE, emit, load1, machine, resampled_sample
-from matmul_peak import measure as matmul_gflops
+from common import SAMPLE, batches_forever, emit, load1, machine, matmul_gflops, resampled_sample
 
 from core_ecg.model import CoReConfig, CoReECG, visible_index
 from core_ecg.stdm import stdm_ratio
 from core_ecg.train import Runtime, TrainConfig, build_run, deterministic_algorithms, train_step
 
 
-def encode_all_tokens(self: CoReECG, x, mask=None, lead_idx=None):
+def encode_all_tokens(model: CoReECG, x, mask=None, lead_idx=None):
     "Every token through the encoder (hidden patches zeroed), then [CLS] + the visible outputs, as `encode` returns."
     if mask is None:
-        return CoReECG.encode(self, x, None, lead_idx)
-    xz = self.patchify(x).masked_fill(mask[..., None], 0.0).flatten(-2)
-    h = CoReECG.encode(self, xz, None, lead_idx)
+        return model.encode(x, None, lead_idx)
+    xz = model.patchify(x).masked_fill(mask[..., None], 0.0).flatten(-2)
+    h = model.encode(xz, None, lead_idx)
     vis = h[:, 1:].gather(1, visible_index(mask)[..., None].expand(-1, -1, h.shape[-1]))
     return torch.cat([h[:, :1], vis], 1)
+
+
+class AllTokens(nn.Module):
+    """`CoReECG.forward` with every token encoded (`encode_all_tokens`), from the model's public methods. It goes where
+    `pretrain_loss` expects the model or a wrapper of it (`.module` is the model, as for DistributedDataParallel)."""
+    def __init__(self, model: CoReECG):
+        super().__init__()
+        self.module = model
+
+    def forward(self, x, mask, n_views: int = 1, global_cond: str | None = None) -> dict:
+        m = self.module
+        h = encode_all_tokens(m, x, mask)
+        g = m.global_vector(h)
+        z = m.project(g) if m.cfg.w_con > 0 else None          # the model has a projector only with w_con > 0
+        pred = z_rec = None
+        if m.cfg.w_rec > 0:                                      # and a decoder only with w_rec > 0
+            mode = global_cond or m.cfg.global_cond
+            cond = None if mode == "none" else g.roll(x.shape[0] // n_views, 0) if mode == "cross" else g
+            pred = m.decode(h, mask, cond)
+            if m.cfg.w_align > 0:
+                z_rec = m.project(m.global_vector(encode_all_tokens(m, pred.flatten(-2), ~mask)))
+        return {"h": h, "global": g, "z": z, "pred": pred, "z_rec": z_rec}
 
 
 # FlopCounterMode knows the CUDA attention kernels but not the CPU flash-attention ones: count them the same way.
@@ -55,21 +78,12 @@ CPU_ATTENTION_FLOPS = {
 }
 
 
-def batches_forever(run):
-    "Batches of the run's loader, epoch after epoch."
-    epoch = 0
-    while True:
-        run.sampler.set_epoch(epoch)
-        yield from run.loader
-        epoch += 1
-
-
 def measure(data, model_cfg: CoReConfig, train_cfg: TrainConfig, encoding: str, warmup: int, steps: int) -> dict:
     "Steady-state ECGs/s and FLOPs per step of one configuration (train_step syncs a CUDA device through .tolist())."
     with tempfile.TemporaryDirectory() as tmp, deterministic_algorithms(train_cfg.deterministic):
         run = build_run(data, Path(tmp), model_cfg, train_cfg, Runtime(device=torch.device(train_cfg.device)))
         if encoding == "all":
-            run.model.encode = types.MethodType(encode_all_tokens, run.model)
+            run = replace(run, net=AllTokens(run.model))       # train_step's pass goes through `net`
         batches = batches_forever(run)
         for _ in range(warmup):
             train_step(run, batches)
