@@ -209,7 +209,7 @@ class Unit:
 
 def metric_row(y: np.ndarray, scores: np.ndarray, thresholds: np.ndarray, label_names, n_boot: int, boot_seed: int) -> dict:
     "Macro AUROC with its bootstrap CI, macro F1 and per-class AUROC of val scores (the harness's metrics)."
-    from core_ecg.evaluate import bootstrap_auroc, per_class_auroc, per_class_f1
+    from core_ecg.metrics import bootstrap_auroc, per_class_auroc, per_class_f1
     ci = bootstrap_auroc(y, scores, n_boot=n_boot, seed=boot_seed)
     per = per_class_auroc(y, scores)
     f1 = per_class_f1(y, scores, thresholds)
@@ -220,7 +220,7 @@ def metric_row(y: np.ndarray, scores: np.ndarray, thresholds: np.ndarray, label_
 
 def probe_checkpoint(checkpoint: Path, cache, name: str, seed: int, n_boot: int, boot_seed: int, pool: str = "cls") -> Unit:
     "Frozen `pool` features of a checkpoint on train+val (12 leads), linear probes with C chosen on val and by CV on train."
-    from core_ecg.evaluate import encoder_features, linear_probe, load_encoder
+    from core_ecg.probe import encoder_features, linear_probe, load_encoder
     t0 = time.time()
     tr, va = cache.split_indices("train"), cache.split_indices("val")
     y = cache.labels()
@@ -249,7 +249,7 @@ def harness_unit(df: pd.DataFrame, seconds: float) -> Unit:
 
 def finetune_config(args):
     "The supervised-from-scratch budget (harness `FinetuneConfig`), the same for every row."
-    from core_ecg.evaluate import FinetuneConfig
+    from core_ecg.finetune import FinetuneConfig
     return FinetuneConfig(epochs=args.sup_epochs, patience=args.sup_patience, batch_size=args.batch_size,
                           bf16=args.bf16, seed=0)
 
@@ -308,7 +308,7 @@ def pretrained_unit(name: str, switches: dict, seed: int, args, cache, untrained
 
 def compare_rows(rows: list[dict], scores: dict, y: np.ndarray, ref: dict, prefix: str, n_boot: int, boot_seed: int) -> None:
     "Add the paired-bootstrap difference of each row to the reference row of the same fraction, leads, seed, select."
-    from core_ecg.evaluate import paired_bootstrap
+    from core_ecg.metrics import paired_bootstrap
     for r in rows:
         b = ref.get((r["fraction"], r["leads"], r["seed"], r["select"])) or ref.get((r["fraction"], r["leads"], r["seed"], "val"))
         if b is None or b == r["run"]:
@@ -418,7 +418,7 @@ def anchor_rows(main_rows: list[dict], seed: int) -> list[dict]:
 
 def add_differences(rows: list[dict], scores: dict, y: np.ndarray, n_boot: int, boot_seed: int) -> None:
     "Paired bootstrap differences of every row to random-init (d_random) and to CoRe-ECG (d_full) in the same setting."
-    from core_ecg.evaluate import paired_bootstrap
+    from core_ecg.metrics import paired_bootstrap
     key = lambda r, select: (r["fraction"], r["leads"], r["seed"], select, r.get("pool", "cls"))
     for enc, prefix in (("random", "random"), ("core_ecg", "full")):
         ref = {key(r, r["select"]): r["run"] for r in rows if r["encoder"].split("@")[0] == enc}
