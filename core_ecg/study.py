@@ -24,9 +24,10 @@ import pandas as pd
 import torch
 
 from .cache import label_fraction, open_cache
-from .evaluate import (
-    FinetuneConfig, bootstrap_auroc, encoder_features, evaluate, linear_probe, load_encoder, paired_bootstrap,
-    per_class_auroc, per_class_f1)
+from .evaluate import evaluate
+from .finetune import FinetuneConfig
+from .metrics import bootstrap_auroc, paired_bootstrap, per_class_auroc, per_class_f1
+from .probe import encoder_features, linear_probe, load_encoder
 from .loss import pretrain_loss
 from .model import CoReConfig, CoReECG
 from .train import latest_checkpoint
