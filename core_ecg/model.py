@@ -64,8 +64,8 @@ class CoReConfig:
     masking: str = "stdm"
     time_ratio: float = 0.3             # STDM: 6 of 20 time columns in all leads ...
     lead_ratio: float = 0.2             # ... and 2 of 12 leads at all times ...
-    target_ratio: float | None = 0.583  # ... then random tokens up to 140 of 240 (see 02_stdm and 04_loss)
-    augmentation: str = "fda_joint"     # one FDA filter per ECG, shared by its leads (see 01_fda)
+    target_ratio: float | None = 0.583  # ... then random tokens up to 140 of 240 (see 06_stdm and 11_loss)
+    augmentation: str = "fda_joint"     # one FDA filter per ECG, shared by its leads (see 05_fda)
     global_cond: str = "cross"
     w_rec: float = 1.0
     w_con: float = 1.0

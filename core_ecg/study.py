@@ -888,7 +888,7 @@ def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.Data
 # %% ../nbs/20_study.ipynb #faa5b138
 STUDY_HELP = """The CoRe-ECG ablation study on the embedded PTB-XL sample (`data/ptbxl100`).
 
-Protocol (that of `core_ecg.evaluate`, nbs/06_evaluate.ipynb): every variant is pretrained without labels on all 1,625 records
+Protocol (that of `core_ecg.evaluate`, nbs/17_evaluate.ipynb): every variant is pretrained without labels on all 1,625 records
 (train = strat_folds 1-8, val = strat_fold 9; the test fold is absent and never used), then frozen; its global
 vectors are standardised and fed to one logistic regression per class fitted on train, with C chosen on val
 (the project's rule; C chosen by 5-fold cross-validation on train is reported beside it); macro AUROC on val with a
