@@ -59,8 +59,7 @@ def proc_status(pid: int | str = "self") -> dict[str, float]:
 
 def resampled_sample(out: Path, fs: int) -> Path:
     "A cache folder with the real sample resampled from 100 Hz to `fs` (polyphase, float16); reused if present."
-    from core_ecg.core import LEADS
-    from core_ecg.cache import open_cache
+    from core_ecg.cache import open_cache, write_cache
     from core_ecg.preprocess import resample
     out = Path(out)
     if (out / "cache.json").is_file():
@@ -68,28 +67,26 @@ def resampled_sample(out: Path, fs: int) -> Path:
     src = open_cache(SAMPLE)
     out.mkdir(parents=True, exist_ok=True)
     T = src.n_samples * fs // src.fs
-    sig = np.lib.format.open_memmap(out / "signals.npy", mode="w+", dtype=np.float16, shape=(len(src), 12, T))
+    work = out / "signals.work.npy"                                   # filled here, then moved into place by write_cache
+    sig = np.lib.format.open_memmap(work, mode="w+", dtype=np.float16, shape=(len(src), 12, T))
     for i in range(0, len(src), 256):
         sig[i:i + 256] = resample(np.asarray(src.signals[i:i + 256], np.float32), src.fs, fs).astype(np.float16)
     sig.flush()
-    meta = src.meta.copy()
-    meta.to_csv(out / "meta.csv", index=False)
-    (out / "cache.json").write_text(json.dumps({"fs": fs, "seconds": T / fs, "leads": list(LEADS),
-                                                "label_names": src.label_names, "n": len(src)}))
-    return out
+    del sig
+    return write_cache(out, work, src.meta.copy(), fs, T / fs, label_names=src.label_names)
 
 
 def tiled_cache(out: Path, n: int, chunk: int = 8192) -> Path:
-    "A cache folder of `n` records made by tiling the real sample (signals.npy memmap + meta.csv + cache.json)."
-    from core_ecg.core import LEADS
-    from core_ecg.cache import open_cache
+    "A cache folder of `n` records made by tiling the real sample (`write_cache`: signals.npy memmap + meta.csv + cache.json)."
+    from core_ecg.cache import open_cache, write_cache
     out = Path(out)
     if (out / "cache.json").is_file() and json.loads((out / "cache.json").read_text())["n"] == n:
         return out
     src = open_cache(SAMPLE)
     block = np.asarray(src.signals)                                   # 39 MB, the whole sample
     out.mkdir(parents=True, exist_ok=True)
-    sig = np.lib.format.open_memmap(out / "signals.npy", mode="w+", dtype=np.float16, shape=(n,) + block.shape[1:])
+    work = out / "signals.work.npy"                                   # filled here, then moved into place by write_cache
+    sig = np.lib.format.open_memmap(work, mode="w+", dtype=np.float16, shape=(n,) + block.shape[1:])
     for i in range(0, n, chunk):
         rows = np.arange(i, min(n, i + chunk)) % len(block)
         sig[i:i + len(rows)] = block[rows]
@@ -98,10 +95,7 @@ def tiled_cache(out: Path, n: int, chunk: int = 8192) -> Path:
     labels = src.meta[src.label_names].to_numpy()[np.arange(n) % len(block)]
     meta = pd.DataFrame({"id": [f"r{i:07d}" for i in range(n)], "split": "train"})
     meta = pd.concat([meta, pd.DataFrame(labels, columns=src.label_names)], axis=1)
-    meta.to_csv(out / "meta.csv", index=False)
-    (out / "cache.json").write_text(json.dumps({"fs": src.fs, "seconds": src.n_samples / src.fs, "leads": list(LEADS),
-                                                "label_names": src.label_names, "n": n}))
-    return out
+    return write_cache(out, work, meta, src.fs, src.n_samples / src.fs, label_names=src.label_names)
 
 
 def batches_forever(run):
@@ -115,10 +109,13 @@ def batches_forever(run):
 
 def matmul_gflops(dtype: torch.dtype, size: int, seconds: float) -> float:
     "Best GFLOP/s of repeated (size x size) @ (size x size) products over about `seconds`."
+    from core_ecg.train import flop_counter
     a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    with flop_counter() as fc:
+        a @ b                                                         # counted: 2 size^3
     for _ in range(3): a @ b  # warm-up
     best, t_end = 0.0, time.perf_counter() + seconds
     while time.perf_counter() < t_end:
         t0 = time.perf_counter(); a @ b; dt = time.perf_counter() - t0
-        best = max(best, 2 * size**3 / dt / 1e9)
+        best = max(best, fc.get_total_flops() / dt / 1e9)
     return best

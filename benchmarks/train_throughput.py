@@ -8,7 +8,7 @@ with every token encoded (`--encodings visible,all`): hidden patches are zeroed,
 and the visible outputs are gathered for the unchanged decoder and loss (a BERT/SimMIM-style encoder, the cost a
 model without MAE-style visible-only encoding pays); that pass is `AllTokens`, built from the model's public methods and
 handed to `train_step` as the run's `net`. FLOPs of one step (forward + backward: Linear layers and
-attention, whether fused or written out as bmm; element-wise ops, FFTs and the optimiser are not counted) come from torch.utils.flop_counter.FlopCounterMode
+attention, whether fused or written out as bmm; element-wise ops, FFTs and the optimiser are not counted) come from `core_ecg.train.flop_counter` (torch's FlopCounterMode)
 and are set against the matmul peak measured in the same run.
 
 Usage:
@@ -28,13 +28,12 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
 from common import SAMPLE, batches_forever, emit, load1, machine, matmul_gflops, resampled_sample
 
 from core_ecg.model import CoReConfig, CoReECG, visible_index
 from core_ecg.stdm import stdm_ratio
-from core_ecg.train import Runtime, TrainConfig, build_run, deterministic_algorithms, train_step
+from core_ecg.train import Runtime, TrainConfig, build_run, deterministic_algorithms, flop_counter, train_step
 
 
 def encode_all_tokens(model: CoReECG, x, mask=None, lead_idx=None):
@@ -69,15 +68,6 @@ class AllTokens(nn.Module):
         return {"h": h, "global": g, "z": z, "pred": pred, "z_rec": z_rec}
 
 
-# FlopCounterMode knows the CUDA attention kernels but not the CPU flash-attention ones: count them the same way.
-CPU_ATTENTION_FLOPS = {
-    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu:
-        lambda q, k, v, *args, out_shape=None, **kw: sdpa_flop_count(q, k, v),
-    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward:
-        lambda g, q, k, v, *args, out_shape=None, **kw: sdpa_backward_flop_count(g, q, k, v),
-}
-
-
 def measure(data, model_cfg: CoReConfig, train_cfg: TrainConfig, encoding: str, warmup: int, steps: int) -> dict:
     "Steady-state ECGs/s and FLOPs per step of one configuration (train_step syncs a CUDA device through .tolist())."
     with tempfile.TemporaryDirectory() as tmp, deterministic_algorithms(train_cfg.deterministic):
@@ -87,7 +77,7 @@ def measure(data, model_cfg: CoReConfig, train_cfg: TrainConfig, encoding: str, 
         batches = batches_forever(run)
         for _ in range(warmup):
             train_step(run, batches)
-        with FlopCounterMode(display=False, custom_mapping=CPU_ATTENTION_FLOPS) as fc:
+        with flop_counter() as fc:                          # the library's counter (CPU attention included)
             train_step(run, batches)
         times = []
         for _ in range(steps):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import LEADS, ECGInputError, parse_leads, write_atomic
+from .core import LEADS, ECGInputError, lead_positions, parse_leads, write_atomic
 
 _logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class ECGDataset(torch.utils.data.Dataset):
         if not 0 < self.n_samples <= cache.n_samples:
             raise ECGInputError(cache.path, f"n_samples {self.n_samples} must be in 1..{cache.n_samples} (the cache length)")
         self.leads = parse_leads(leads)
-        self.lead_idx = np.array([LEADS.index(l) for l in self.leads])
+        self.lead_idx = np.array(lead_positions(self.leads))
         self.y = torch.from_numpy(cache.labels()[self.indices])
 
     def __len__(self) -> int: return len(self.indices)
@@ -179,8 +179,19 @@ def _shrink_npy(path: Path, n: int):
         f.truncate(offset + n * int(np.prod(shape[1:])) * dtype.itemsize)
 
 # %% ../nbs/03_cache.ipynb #1e642482
-def _place_signals(dest: Path, signals, n: int) -> None:
-    "signals.npy at `dest`: an (n, 12, T) array written atomically as float16, or a .npy file cut to n rows and moved there."
+def _place_signals(dest: Path, signals, n: int, link: bool = False) -> None:
+    """signals.npy at `dest`: an (n, 12, T) array written atomically as float16, or a .npy file cut to n rows and moved
+    there, or with `link` a symbolic link to a .npy file of n rows."""
+    if isinstance(signals, (str, os.PathLike)) and link:
+        target = Path(signals).resolve()
+        rows = len(np.load(target, mmap_mode="r"))
+        if rows != n: raise ECGInputError(target, f"{rows} records, expected {n} to match meta")
+        if dest.resolve() != target:
+            tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(target)
+            os.replace(tmp, dest)
+        return
     if isinstance(signals, (str, os.PathLike)):
         if Path(signals).exists():                                  # else moved by an earlier, interrupted call
             _shrink_npy(Path(signals), n)
@@ -192,9 +203,10 @@ def _place_signals(dest: Path, signals, n: int) -> None:
     write_atomic(dest, lambda f: np.save(f, x.astype(np.float16, copy=False)))
 
 
+# %% ../nbs/03_cache.ipynb #ae94c653
 def write_cache(folder, signals, meta: pd.DataFrame, fs: int, seconds: float | None = None, *,
                 label_names: Sequence[str] | None = None, rejects: pd.DataFrame | None = None,
-                notes: pd.DataFrame | None = None, **info) -> Path:
+                notes: pd.DataFrame | None = None, link: bool = False, **info) -> Path:
     "Write the cache layout `open_cache` reads into `folder`; `cache.json` (with `info`) last, so a folder with it is complete."
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -204,7 +216,7 @@ def write_cache(folder, signals, meta: pd.DataFrame, fs: int, seconds: float | N
     write_atomic(folder / "rejects.csv", _csv_bytes(rejects))
     write_atomic(folder / "meta.csv", _csv_bytes(meta))
     write_atomic(folder / "notes.csv", _csv_bytes(notes))
-    _place_signals(folder / "signals.npy", signals, len(meta))
+    _place_signals(folder / "signals.npy", signals, len(meta), link)
     _logger.debug("packed %s", folder / "signals.npy")
     if seconds is None: seconds = np.load(folder / "signals.npy", mmap_mode="r").shape[-1] / fs
     head = dict(format="core_ecg.cache/1", fs=int(fs), seconds=seconds, leads=list(LEADS), label_names=names,

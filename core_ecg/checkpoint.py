@@ -6,16 +6,16 @@
 from __future__ import annotations
 
 import importlib.resources
-import os
 from pathlib import Path
 
 import torch
 
+from .core import write_atomic
 from .model import CoReConfig, CoReECG
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'PRETRAINED', 'DEFAULT_PRETRAINED', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
-           'to_checkpoint', 'from_checkpoint', 'pretrained_path', 'from_pretrained']
+           'to_checkpoint', 'model_from_state', 'from_checkpoint', 'pretrained_path', 'from_pretrained']
 
 # %% ../nbs/08_checkpoint.ipynb #068c4c0c
 CHECKPOINT_FORMAT = "core_ecg/1"
@@ -25,25 +25,10 @@ class CheckpointError(RuntimeError):
 
 # %% ../nbs/08_checkpoint.ipynb #c7599c66
 def save_checkpoint(state: dict, path) -> Path:
-    "Atomically write `state` (a dict; 'format' added if missing) to `path`: temp file, flush + fsync, os.replace."
+    "Atomically write `state` (a dict; 'format' added if missing) to `path`: `write_atomic` (temp file, fsync, os.replace), the folder fsynced too."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save({"format": CHECKPOINT_FORMAT, **state}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if os.name == "posix":
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    write_atomic(path, lambda f: torch.save({"format": CHECKPOINT_FORMAT, **state}, f), fsync_dir=True)
     return path
 
 # %% ../nbs/08_checkpoint.ipynb #04d3d8a8
@@ -70,10 +55,9 @@ def to_checkpoint(model: CoReECG, **extra) -> dict:
     "The checkpoint dict of `model`: format, model_config, model weights, plus any `extra` entries (trainer state)."
     return {"format": CHECKPOINT_FORMAT, "model_config": model.cfg.to_dict(), "model": model.state_dict(), **extra}
 
-# %% ../nbs/08_checkpoint.ipynb #27f52ab9
-def from_checkpoint(path, map_location="cpu") -> CoReECG:
-    "Rebuild the model saved at `path` (its config is in the file), in eval mode."
-    ckpt = load_checkpoint(path, map_location)
+# %% ../nbs/08_checkpoint.ipynb #f3d266a2
+def model_from_state(ckpt: dict, path="checkpoint") -> CoReECG:
+    "The model of a loaded checkpoint `ckpt` (its config and weights), in eval mode; errors name `path`."
     for key in ("model_config", "model"):
         if key not in ckpt:
             raise CheckpointError(f"{path}: no {key!r} entry; not a model checkpoint")
@@ -82,9 +66,15 @@ def from_checkpoint(path, map_location="cpu") -> CoReECG:
         model.load_state_dict(ckpt["model"])
     except (ValueError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{path}: model_config and weights do not make a CoReECG: {e}") from e
+    return model.eval()
+
+# %% ../nbs/08_checkpoint.ipynb #27f52ab9
+def from_checkpoint(path, map_location="cpu") -> CoReECG:
+    "Rebuild the model saved at `path` (its config is in the file), in eval mode."
+    model = model_from_state(load_checkpoint(path, map_location), path)
     if isinstance(map_location, (str, torch.device)):
         model.to(map_location)
-    return model.eval()
+    return model
 
 # %% ../nbs/08_checkpoint.ipynb #302d8ba6
 PRETRAINED = {"tiny-ptbxl100": "tiny-ptbxl100.pt"}   # shipped name -> file in core_ecg/weights (MODEL_CARD.md there)

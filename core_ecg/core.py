@@ -9,15 +9,17 @@ import logging
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Callable, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 from tqdm import tqdm
 
 _logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['LEADS', 'LEAD_SETS', 'canonical_lead', 'ECGInputError', 'parse_leads', 'LogProgress', 'progress_bar', 'write_atomic']
+__all__ = ['LEADS', 'LEAD_SETS', 'canonical_lead', 'ECGInputError', 'parse_leads', 'lead_positions', 'LogProgress',
+           'progress_bar', 'atomic_path', 'write_atomic']
 
 # %% ../nbs/00_core.ipynb #394ca261
 LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
@@ -38,19 +40,29 @@ class ECGInputError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 # %% ../nbs/00_core.ipynb #3890588b
-def parse_leads(leads: str | Sequence[str] | None) -> tuple[str, ...]:
-    "Lead names from `None` (all 12), a set name (`'limb'`), `'I,II'` or a list; validated, in `LEADS` order."
+def parse_leads(leads: str | Sequence[str] | None, keep_order: bool = False) -> tuple[str, ...]:
+    """Lead names from `None` (all 12), a set name (`'limb'`), `'I,II'` or a list; validated, canonical, distinct.
+    In `LEADS` order (a lead *set*), or with `keep_order` in the order given (the rows of an array)."""
     if leads is None: return LEADS
     if isinstance(leads, str):
         if leads in LEAD_SETS: return LEAD_SETS[leads]
         leads = [s for s in leads.split(",") if s.strip()]
+    leads = list(leads)
     names = [canonical_lead(s) for s in leads]
+    def error(where, problem):
+        return ECGInputError(where, f"{problem}; expected distinct names from {', '.join(LEADS)} or a set {sorted(LEAD_SETS)}, got {leads}")
     bad = [s for s, n in zip(leads, names) if n is None]
-    if bad: raise ECGInputError(", ".join(map(str, bad)), f"unknown lead name; expected names from {', '.join(LEADS)} or a set {sorted(LEAD_SETS)}")
+    if bad: raise error(", ".join(map(str, bad)), "unknown lead name")
     dup = sorted({n for n in names if names.count(n) > 1}, key=LEADS.index)
-    if dup: raise ECGInputError(", ".join(dup), "lead given more than once")
-    if not names: raise ECGInputError(repr(leads), "no lead given")
-    return tuple(sorted(names, key=LEADS.index))
+    if dup: raise error(", ".join(dup), "lead given more than once")
+    if not names: raise error(repr(leads), "no lead given")
+    return tuple(names) if keep_order else tuple(sorted(names, key=LEADS.index))
+
+
+# %% ../nbs/00_core.ipynb #d04f220e
+def lead_positions(leads: str | Sequence[str] | None, keep_order: bool = False) -> list[int]:
+    "Positions in `LEADS` of `parse_leads(leads, keep_order)`."
+    return [LEADS.index(n) for n in parse_leads(leads, keep_order)]
 
 # %% ../nbs/00_core.ipynb #e56994a3
 class LogProgress:
@@ -89,16 +101,33 @@ def progress_bar(total: int | None, desc: str, unit: str, initial: int = 0, enab
         return LogProgress(total, desc, unit, initial, logger=logger)
     return tqdm(total=total, initial=initial, desc=desc, unit=unit, dynamic_ncols=True, disable=not enabled)
 
+# %% ../nbs/00_core.ipynb #63dd8d79
+def _fsync(path: Path) -> None:
+    "fsync the file or folder at `path` (its data and its entry on disk)."
+    fd = os.open(path, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
 # %% ../nbs/00_core.ipynb #b6720e73
-def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], object]):
-    "Write `data` (bytes, or a function that writes to a binary file) to `path` via a temporary file, fsync and os.replace: a reader sees the old or the new file, never half."
-    tmp = path.with_name(path.name + ".tmp")
+@contextmanager
+def atomic_path(path: Path, fsync_dir: bool = False) -> Iterator[Path]:
+    """A temporary path next to `path` to write to; when the block ends it is fsynced and renamed over `path`
+    (os.replace), or removed if the block raised. `fsync_dir`: also fsync the folder after the rename (POSIX)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            if callable(data): data(f)
-            else: f.write(data)
-            f.flush(); os.fsync(f.fileno())
+        yield tmp
+        _fsync(tmp)
+        os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    os.replace(tmp, path)
+    if fsync_dir and os.name == "posix": _fsync(path.parent)
+
+
+# %% ../nbs/00_core.ipynb #08424c88
+def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], object], fsync_dir: bool = False):
+    "Write `data` (bytes, or a function that writes to a binary file) to `path` via `atomic_path`: a reader sees the old or the new file, never half."
+    with atomic_path(path, fsync_dir) as tmp, open(tmp, "wb") as f:
+        if callable(data): data(f)
+        else: f.write(data)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .core import LEADS, LEAD_SETS, canonical_lead
+from .core import LEADS, lead_positions, parse_leads
 from .preprocess import preprocess_signal
 from .model import CoReECG
 
@@ -20,15 +20,8 @@ __all__ = ['row_leads', 'embed']
 
 # %% ../nbs/09_embed.ipynb #80039916
 def row_leads(leads: str | Sequence[str] | None) -> tuple[str, ...]:
-    "Standard names of the rows of an ECG, in row order: None (the 12), a set name, 'V1,I' or a list."
-    if leads is None:
-        return LEADS
-    if isinstance(leads, str):
-        leads = LEAD_SETS.get(leads, [s.strip() for s in leads.split(",") if s.strip()])
-    names = tuple(canonical_lead(str(s)) for s in leads)
-    if not names or None in names or len(set(names)) != len(names):
-        raise ValueError(f"leads: expected distinct names from {', '.join(LEADS)} (or a set {sorted(LEAD_SETS)}), got {list(leads)}")
-    return names
+    "Standard names of the rows of an ECG, in row order: None (the 12), a set name, 'V1,I' or a list (`parse_leads(leads, keep_order=True)`)."
+    return parse_leads(leads, keep_order=True)
 
 # %% ../nbs/09_embed.ipynb #5c1de54e
 def _signal_batch(x) -> np.ndarray:
@@ -51,13 +44,14 @@ def embed(model: CoReECG, x, fs: float, leads: str | Sequence[str] | None = None
     names = row_leads(leads)
     if len(names) != arr.shape[1]:
         raise ValueError(f"embed: x has {arr.shape[1]} leads (axis -2) but {len(names)} lead names were given: {list(names)}")
-    if any(LEADS.index(n) >= cfg.n_leads for n in names):
+    pos = lead_positions(names, keep_order=True)
+    if any(p >= cfg.n_leads for p in pos):
         raise ValueError(f"embed: this model knows the leads {LEADS[:cfg.n_leads]}, got {list(names)}")
     if not preprocess and (fs != cfg.fs or arr.shape[-1] != cfg.n_samples):
         raise ValueError(f"embed: preprocess=False needs x at {cfg.fs} Hz with {cfg.n_samples} samples, "
                          f"got {fs} Hz and {arr.shape[-1]} samples")
     device = next(model.parameters()).device
-    lead_idx = torch.tensor([LEADS.index(n) for n in names], device=device)
+    lead_idx = torch.tensor(pos, device=device)
     was_training = model.training
     model.eval()
     out = []

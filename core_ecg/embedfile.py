@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from .cache import open_cache
-from .core import ECGInputError, LEADS, progress_bar
+from .core import ECGInputError, LEADS, atomic_path, progress_bar
 from .prepare import prepare
 from .checkpoint import from_checkpoint
 from .embed import embed, row_leads
@@ -71,25 +70,23 @@ def load_signals(path: Path, n_leads: int, fs: float, min_seconds: float, layout
 # %% ../nbs/18_embedfile.ipynb #8d4b7d0b
 def write_embeddings(model: CoReECG, x: np.ndarray, fs: float, leads: Sequence[str], out: Path, src: Path,
                      preprocess: bool = True, batch_size: int = 64, chunk: int = 8192) -> Path:
-    "Embed (N, L, T) `x` chunk by chunk into an (N, D) float32 .npy at `out`, written to a temporary file and renamed."
+    "Embed (N, L, T) `x` chunk by chunk into an (N, D) float32 .npy at `out`, written atomically (`atomic_path`)."
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    emb = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(x), model.cfg.global_dim))
     bar = progress_bar(len(x), f"embed {src.name}", "ECG", enabled=log.getEffectiveLevel() <= logging.INFO, logger=log)
     try:
-        for i in range(0, len(x), chunk):
-            block = np.asarray(x[i:i + chunk], dtype=np.float32)
-            bad = np.flatnonzero(~np.isfinite(block).all(axis=(1, 2)))
-            if len(bad):
-                raise ECGInputError(src, f"records {(i + bad)[:10].tolist()} contain NaN or Inf samples")
-            emb[i:i + len(block)] = embed(model, block, fs=fs, leads=leads, batch_size=batch_size, preprocess=preprocess).numpy()
-            bar.update(len(block))
-        emb.flush()
-        del emb
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            emb = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(x), model.cfg.global_dim))
+            for i in range(0, len(x), chunk):
+                block = np.asarray(x[i:i + chunk], dtype=np.float32)
+                bad = np.flatnonzero(~np.isfinite(block).all(axis=(1, 2)))
+                if len(bad):
+                    raise ECGInputError(src, f"records {(i + bad)[:10].tolist()} contain NaN or Inf samples")
+                emb[i:i + len(block)] = embed(model, block, fs=fs, leads=leads, batch_size=batch_size, preprocess=preprocess).numpy()
+                bar.update(len(block))
+            emb.flush()
+            del emb
     finally:
         bar.close()
-        tmp.unlink(missing_ok=True)
     return out
 
 # %% ../nbs/18_embedfile.ipynb #1f94fc7a

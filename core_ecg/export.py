@@ -14,9 +14,8 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .checkpoint import from_checkpoint, load_checkpoint, save_checkpoint
-from .core import LEADS, write_atomic
-from .embed import row_leads
+from .checkpoint import from_checkpoint, load_checkpoint, model_from_state, save_checkpoint
+from .core import lead_positions, write_atomic
 from .model import CoReECG
 
 # %% auto #0
@@ -28,8 +27,8 @@ WEIGHT_KEYS = ("model_config", "model", "step")   # what a weights-only file kee
 
 def export_weights(checkpoint: str | Path, out: str | Path) -> Path:
     "Write the model of `checkpoint` (config, weights, step) without the trainer's state; returns `out`."
-    state = load_checkpoint(checkpoint)
-    from_checkpoint(checkpoint)                         # refuses weights that do not fit their config, naming the file
+    state = load_checkpoint(checkpoint)                 # read once
+    model_from_state(state, checkpoint)                 # refuses weights that do not fit their config, naming the file
     return save_checkpoint({k: state[k] for k in WEIGHT_KEYS if k in state}, out)
 
 # %% ../nbs/10_export.ipynb #8fab3e3c
@@ -38,7 +37,7 @@ class EmbeddingNet(nn.Module):
     def __init__(self, model: CoReECG, leads: str | Sequence[str] | None = None, pool: str | None = None):
         super().__init__()
         self.model = model.eval()
-        self.register_buffer("lead_idx", torch.tensor([LEADS.index(n) for n in row_leads(leads)]))
+        self.register_buffer("lead_idx", torch.tensor(lead_positions(leads, keep_order=True)))
         self.pool = pool
 
     def forward(self, x: Tensor) -> Tensor:

@@ -79,17 +79,21 @@ def fda(x: Tensor, fs: float, strength: float | tuple[float, float] = (0.3, 1.2)
         gain = torch.polar(gain, angle)
     return torch.fft.irfft(spec * gain, n=T, dim=-1).to(x.dtype)
 
-# %% ../nbs/05_fda.ipynb #a7b8df50
+# %% ../nbs/05_fda.ipynb #e80b0f7e
 def _lead_std(x: Tensor) -> Tensor:
     "Per-lead standard deviation (B, L, 1) in float32."
     return x.float().std(dim=-1, keepdim=True)
 
+
+# %% ../nbs/05_fda.ipynb #3dfff1ab
 def gaussian_noise(x: Tensor, fs: float, sigma: float = 0.05, generator: torch.Generator | None = None) -> Tensor:
     "Add white Gaussian noise with std `sigma` times each lead's std."
     _check_batch(x)
     noise = _normal(tuple(x.shape), generator, x.device)
     return (x.float() + sigma * _lead_std(x) * noise).to(x.dtype)
 
+
+# %% ../nbs/05_fda.ipynb #f14e461d
 def amplitude_scale(x: Tensor, fs: float, low: float = 0.8, high: float = 1.2,
                     generator: torch.Generator | None = None) -> Tensor:
     "Multiply each lead of each sample by its own factor drawn from U(low, high)."
@@ -97,6 +101,8 @@ def amplitude_scale(x: Tensor, fs: float, low: float = 0.8, high: float = 1.2,
     factor = low + (high - low) * _uniform(tuple(x.shape[:2]) + (1,), generator, x.device)
     return (x.float() * factor).to(x.dtype)
 
+
+# %% ../nbs/05_fda.ipynb #49bc1adf
 def baseline_wander(x: Tensor, fs: float, amplitude: float = 0.1, generator: torch.Generator | None = None,
                     max_hz: float = 0.5, n_waves: int = 2) -> Tensor:
     "Add `n_waves` slow sinusoids (0.1*max_hz..max_hz Hz, shared by the leads), up to `amplitude` x lead std per lead."
@@ -109,6 +115,8 @@ def baseline_wander(x: Tensor, fs: float, amplitude: float = 0.1, generator: tor
     wander = (amp * torch.sin(2 * math.pi * freq * t + phi)).sum(dim=2)
     return (x.float() + _lead_std(x) * wander).to(x.dtype)
 
+
+# %% ../nbs/05_fda.ipynb #9bfeba6f
 def time_mask(x: Tensor, fs: float, ratio: float = 0.1, generator: torch.Generator | None = None) -> Tensor:
     "Zero one random contiguous segment of round(ratio*T) samples per sample, in all leads."
     _check_batch(x)
@@ -118,6 +126,8 @@ def time_mask(x: Tensor, fs: float, ratio: float = 0.1, generator: torch.Generat
     t = torch.arange(T, device=x.device)
     return x.masked_fill((t >= start) & (t < start + n), 0)
 
+
+# %% ../nbs/05_fda.ipynb #d2da8b4f
 def time_shift(x: Tensor, fs: float, max_seconds: float = 0.5, generator: torch.Generator | None = None) -> Tensor:
     "Circularly roll each sample (all leads together) by a random whole number of samples, at most `max_seconds`."
     _check_batch(x)
@@ -126,6 +136,7 @@ def time_shift(x: Tensor, fs: float, max_seconds: float = 0.5, generator: torch.
     shift = (_uniform((B, 1, 1), generator, x.device) * (2 * max_shift + 1)).floor().long() - max_shift
     idx = (torch.arange(T, device=x.device) - shift) % T
     return torch.gather(x, -1, idx.expand(B, L, T))
+
 
 # %% ../nbs/05_fda.ipynb #b2434fb3
 NAIVE: dict[str, Callable[..., Tensor]] = {"gaussian_noise": gaussian_noise, "amplitude_scale": amplitude_scale,

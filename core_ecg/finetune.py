@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from .cache import ECGCache, ECGDataset
-from .core import LEADS, parse_leads
+from .core import lead_positions, parse_leads
 from .metrics import f1_thresholds, macro_auroc
 from .model import CoReECG
 from .optim import make_optimizer, make_scheduler
@@ -92,8 +92,8 @@ class FinetuneResult:
 
 # %% ../nbs/16_finetune.ipynb #38735e87
 def _lead_index(leads: tuple[str, ...]) -> Tensor:
-    return torch.tensor([LEADS.index(l) for l in leads])
-
+    "The lead embeddings (positions in `LEADS`) of rows named `leads`, in their order."
+    return torch.tensor(lead_positions(leads, keep_order=True))
 
 # %% ../nbs/16_finetune.ipynb #d1ce73d1
 @torch.no_grad()

@@ -61,6 +61,8 @@ def patch_norm(target: Tensor, eps: float = 1e-6) -> tuple[Tensor, Tensor]:
     "Mean and scale (biased std, eps inside the root) of each patch (..., P): the normalisation of `norm_target`."
     return target.mean(-1, keepdim=True), (target.var(-1, keepdim=True, unbiased=False) + eps).sqrt()
 
+
+# %% ../nbs/11_loss.ipynb #1af9ba4c
 def masked_mse(pred: Tensor, target: Tensor, mask: Tensor, norm_target: bool = False) -> Tensor:
     "Mean squared error over the hidden (mask True) patches; pred, target (B, L, N, P), mask (B, L, N)."
     if pred.shape != target.shape or mask.shape != pred.shape[:-1]:

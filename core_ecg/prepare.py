@@ -21,7 +21,7 @@ import pandas as pd
 from .core import LEADS, ECGInputError, progress_bar, write_atomic
 from .readers import CHALLENGE2021_CLASSES, CHALLENGE_LABELS, CODE15_CLASSES, CODE15_NAMES, PTBXL_LABELS
 from .readers import aha_names, challenge2021_classes, challenge_labels, check_record, find_records, flat_leads
-from .readers import ptbxl_label_names, snomed_names, stored_leads, _read_ref
+from .readers import ptbxl_label_names, snomed_names, stored_leads, _H5Files, _read_ref
 from .preprocess import preprocess_signal
 from .cache import write_cache, _csv_bytes, _meta_table
 
@@ -60,14 +60,15 @@ def _plan(src, fs, seconds, source, labels, min_seconds, band, val_fraction, src
 def _journal(work: Path, c: int) -> Path: return work / f"chunk_{c:06d}.json"
 
 # %% ../nbs/04_prepare.ipynb #8e42fbd1
-def _process_record(ref: dict, cfg: dict) -> dict:
-    "Outcome of one record: {'id', 'path', 'split', 'labels', 'orig_fs', 'reason', 'note', 'signal' (float16 or None)}."
+def _process_record(ref: dict, cfg: dict, files: _H5Files | None = None) -> dict:
+    """Outcome of one record: {'id', 'path', 'split', 'labels', 'orig_fs', 'reason', 'note', 'signal' (float16 or None)};
+    an HDF5 file is taken from `files` (open for a batch) when given."""
     out = dict(id=ref["id"], path=ref["path"], split=ref["split"], labels=list(ref["labels"]),
                orig_fs=None, reason=ref["reason"], note="", signal=None)
     if out["reason"]: return out
     src = Path(cfg["src"])
     try:
-        rec = _read_ref(ref, cfg)
+        rec = _read_ref(ref, cfg, files)
         out["orig_fs"] = rec.fs
         if cfg["kind"] == "challenge": out["labels"] = challenge_labels(rec)
         if cfg["labels"] == "challenge2021": out["labels"] = challenge2021_classes(out["labels"])
@@ -83,6 +84,12 @@ def _process_record(ref: dict, cfg: dict) -> dict:
         out["reason"] = f"unexpected error {type(e).__name__}: {e}"
     return out
 
+# %% ../nbs/04_prepare.ipynb #0c65ad35
+def _process_batch(refs: list[dict], cfg: dict) -> list[dict]:
+    "Outcomes of `refs`, in order; each HDF5 file is opened once for the batch."
+    with _H5Files() as files:
+        return [_process_record(r, cfg, files) for r in refs]
+
 # %% ../nbs/04_prepare.ipynb #e6478cf8
 def _die_with_parent(parent: int):
     "Pool initializer: on Linux the kernel kills this worker when `parent` dies, even by SIGKILL (no orphans)."
@@ -93,9 +100,11 @@ def _die_with_parent(parent: int):
 
 
 def _process_chunk(refs: list[dict], cfg: dict, pool, workers: int) -> list[dict]:
-    "Outcomes of `refs`, in order, from the pool (or this process when `pool` is None)."
-    if pool is None: return [_process_record(r, cfg) for r in refs]
-    return list(pool.map(_process_record, refs, [cfg] * len(refs), chunksize=max(1, len(refs) // (4 * workers))))
+    "Outcomes of `refs`, in order, from the pool in batches (or this process when `pool` is None)."
+    if pool is None: return _process_batch(refs, cfg)
+    k = max(1, len(refs) // (4 * workers))
+    batches = [refs[i:i + k] for i in range(0, len(refs), k)]
+    return [out for batch in pool.map(_process_batch, batches, [cfg] * len(batches)) for out in batch]
 
 # %% ../nbs/04_prepare.ipynb #4cdaddce
 def _read_journal(work: Path, n_chunks: int) -> tuple[dict[str, list], pd.DataFrame, pd.DataFrame]:

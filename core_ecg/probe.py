@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from .cache import ECGCache
 from .checkpoint import from_checkpoint
-from .core import LEADS, parse_leads, progress_bar
+from .core import lead_positions, parse_leads, progress_bar
 from .embed import embed
 from .metrics import f1_thresholds
 from .model import CoReConfig, CoReECG
@@ -37,7 +37,7 @@ __all__ = ['logger', 'PERCENTILES', 'BANDS', 'C_GRID', 'read_signals', 'handcraf
 # %% ../nbs/15_probe.ipynb #0c20da39
 def read_signals(cache: ECGCache, indices: np.ndarray, leads=None, chunk: int = 1024):
     "Yield float32 `(n, L, T)` blocks of `cache` records `indices` (in order) on the leads `parse_leads(leads)`."
-    rows = [LEADS.index(l) for l in parse_leads(leads)]
+    rows = lead_positions(leads)
     indices = np.asarray(indices, dtype=np.int64)
     for start in range(0, len(indices), chunk):
         part = indices[start:start + chunk]

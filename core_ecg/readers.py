@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from collections import OrderedDict
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Sequence
 
@@ -351,11 +353,8 @@ def _wfdb_refs(src: Path) -> list[dict]:
 
 # %% ../nbs/02_readers.ipynb #b289c7ac
 def stored_leads(leads) -> tuple[str, ...]:
-    "Canonical names of an array's rows, in the array's own order (default: the 12 standard leads)."
-    if leads is None: return LEADS
-    names = leads.split(",") if isinstance(leads, str) else list(leads)
-    parse_leads(names)
-    return tuple(canonical_lead(n) for n in names)
+    "Canonical names of an array's rows, in the array's own order (default: the 12 standard leads): `parse_leads(leads, keep_order=True)`."
+    return parse_leads(leads, keep_order=True)
 
 # %% ../nbs/02_readers.ipynb #0c3617c4
 def _numpy_refs(src: Path, src_leads: tuple[str, ...]) -> list[dict]:
@@ -391,15 +390,36 @@ def find_records(src, source: str = "auto", labels: str | None = None, fs: int =
     refs["row"] = refs.row.fillna(-1).astype(int)
     return kind, refs[list(_REF_COLUMNS)].reset_index(drop=True)
 
-# %% ../nbs/02_readers.ipynb #8e42fbd1
+# %% ../nbs/02_readers.ipynb #243725b2
+class _H5Files:
+    "HDF5 files opened once while a batch of records is read (a context manager; at most `max_open` open, least recently used closed first)."
+    def __init__(self, max_open: int = 8):
+        self.max_open, self.files = max_open, OrderedDict()
+
+    def __enter__(self) -> _H5Files: return self
+
+    def __exit__(self, *exc) -> None:
+        while self.files: self.files.popitem()[1].close()
+
+    def get(self, path: Path) -> h5py.File:
+        "The open file at `path` (opened now if it is not)."
+        if path in self.files:
+            self.files.move_to_end(path)
+            return self.files[path]
+        self.files[path] = h = h5py.File(path, "r")
+        if len(self.files) > self.max_open: self.files.popitem(last=False)[1].close()
+        return h
+
+# %% ../nbs/02_readers.ipynb #1be1b92a
 _NPY_OPEN: dict[str, np.ndarray] = {}
 
 
-def _read_h5(ref: dict, cfg: dict) -> ECGRecord:
-    "A CODE-15 row (padding cut) or an SPH record."
+def _read_h5(ref: dict, cfg: dict, files: _H5Files | None = None) -> ECGRecord:
+    "A CODE-15 row (padding cut) or an SPH record; its file taken from `files` (opened once per batch), else opened for it."
     path = Path(cfg["src"]) / ref["path"]
     try:
-        with h5py.File(path, "r") as h:
+        with nullcontext(files) if files is not None else _H5Files() as fs:
+            h = fs.get(path)
             x = nonzero_span(np.asarray(h["tracings"][ref["row"]], np.float64).T) if cfg["kind"] == "code15" \
                 else np.asarray(h["ecg"][:], np.float64)
     except (OSError, KeyError) as e:
@@ -409,9 +429,9 @@ def _read_h5(ref: dict, cfg: dict) -> ECGRecord:
     return ECGRecord(ref["id"], x, CODE15_FS if cfg["kind"] == "code15" else SPH_FS, LEADS, path)
 
 
-def _read_ref(ref: dict, cfg: dict) -> ECGRecord:
-    "The record a ref points to."
-    if cfg["kind"] in ("code15", "sph"): return _read_h5(ref, cfg)
+def _read_ref(ref: dict, cfg: dict, files: _H5Files | None = None) -> ECGRecord:
+    "The record a ref points to (an HDF5 file taken from `files` when given)."
+    if cfg["kind"] in ("code15", "sph"): return _read_h5(ref, cfg, files)
     if cfg["kind"] != "numpy": return read_wfdb(Path(cfg["src"]) / ref["path"])
     if cfg["src"] not in _NPY_OPEN: _NPY_OPEN[cfg["src"]] = np.load(cfg["src"], mmap_mode="r")
     return ECGRecord(ref["id"], np.asarray(_NPY_OPEN[cfg["src"]][ref["row"]], np.float64), float(cfg["src_fs"]),

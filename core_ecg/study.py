@@ -23,14 +23,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .cache import label_fraction, open_cache
+from .cache import label_fraction, open_cache, write_cache
+from .core import write_atomic
 from .evaluate import evaluate
 from .finetune import FinetuneConfig
 from .metrics import bootstrap_auroc, paired_bootstrap, per_class_auroc, per_class_f1
 from .probe import encoder_features, linear_probe, load_encoder
-from .loss import pretrain_loss
 from .model import CoReConfig, CoReECG
-from .train import latest_checkpoint
+from .train import latest_checkpoint, step_flops
 
 log = logging.getLogger("ablation")   # the study's log name since it was a script (main() quiets "core_ecg", not this)
 
@@ -191,9 +191,8 @@ class Unit:
         "Write scores.npz, then rows.json (atomically, last: its presence means the unit is complete)."
         folder.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(folder / "scores.npz", y=self.y, **{k.replace("|", "~"): v for k, v in self.scores.items()})
-        tmp = folder / "rows.json.tmp"
-        tmp.write_text(json.dumps({"rows": self.rows, "seconds": self.seconds}, indent=1, default=float))
-        os.replace(tmp, folder / "rows.json")       # written last: its presence means the unit is complete
+        write_atomic(folder / "rows.json",             # written last: its presence means the unit is complete
+                     json.dumps({"rows": self.rows, "seconds": self.seconds}, indent=1, default=float).encode())
 
     @classmethod
     def load(cls, folder: Path) -> Unit | None:
@@ -216,7 +215,7 @@ def metric_row(y: np.ndarray, scores: np.ndarray, thresholds: np.ndarray, label_
 
 # %% ../nbs/20_study.ipynb #6763a12a
 def subset_cache(src: str | Path, dst: str | Path, n_train: int, n_val: int, seed: int = 0) -> Path:
-    "Write a smaller cache (signals.npy + meta.csv, the shared sample layout) of stratified train/val records (smoke runs)."
+    "Write a smaller cache (`write_cache`) of stratified train/val records of the cache `src` (smoke runs)."
     cache, dst = open_cache(src), Path(dst)
     y = cache.labels()
     keep = []
@@ -224,10 +223,7 @@ def subset_cache(src: str | Path, dst: str | Path, n_train: int, n_val: int, see
         idx = cache.split_indices(split)
         keep.append(idx if n >= len(idx) else idx[label_fraction(y[idx], n / len(idx), seed=seed)])
     keep = np.sort(np.concatenate(keep))
-    dst.mkdir(parents=True, exist_ok=True)
-    np.save(dst / "signals.npy", np.asarray(cache.signals[keep]))
-    cache.meta.iloc[keep].to_csv(dst / "meta.csv", index=False)
-    return dst
+    return write_cache(dst, np.asarray(cache.signals[keep]), cache.meta.iloc[keep], cache.fs, label_names=cache.label_names)
 
 # %% ../nbs/20_study.ipynb #d9dfabea
 def probe_checkpoint(checkpoint: Path, cache, name: str, seed: int, n_boot: int, boot_seed: int, pool: str = "cls") -> Unit:
@@ -478,19 +474,12 @@ def add_differences(rows: list[dict], scores: dict, y: np.ndarray, n_boot: int, 
 
 # %% ../nbs/20_study.ipynb #69a1ed55
 def step_gflop(switches: dict, budget: Budget, data: Path, probe_batch: int = 8) -> float:
-    """GFLOP of one pretraining step of a variant at the budget's batch size: forward and backward of the joint loss
-    on `probe_batch` real records (matrix products and attention, by torch's FlopCounterMode), scaled to the batch."""
-    from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
-    cpu_attention = {   # FlopCounterMode counts the CUDA attention kernels; the CPU ones the same way
-        torch.ops.aten._scaled_dot_product_flash_attention_for_cpu: lambda q, k, v, *a, out_shape=None, **kw: sdpa_flop_count(q, k, v),
-        torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward:
-            lambda g, q, k, v, *a, out_shape=None, **kw: sdpa_backward_flop_count(g, q, k, v)}
+    """GFLOP of one pretraining step of a variant at the budget's batch size: `core_ecg.train.step_flops` (forward and
+    backward of the joint loss, matrix products and attention) on `probe_batch` real records, scaled to the batch."""
     cache = open_cache(data)
     cfg = CoReConfig.preset(budget.preset, **switches, fs=cache.fs, seconds=cache.n_samples / cache.fs)
     x = torch.from_numpy(np.asarray(cache.signals[:probe_batch], np.float32))
-    with FlopCounterMode(display=False, custom_mapping=cpu_attention) as fc:
-        pretrain_loss(CoReECG(cfg), x, torch.Generator().manual_seed(0))["loss"].backward()
-    return fc.get_total_flops() / probe_batch * budget.batch_size / 1e9
+    return step_flops(cfg, budget.batch_size, x) / 1e9
 
 # %% ../nbs/20_study.ipynb #634ff6e3
 def add_costs(rows: list[dict], args) -> None:

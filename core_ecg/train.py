@@ -45,10 +45,10 @@ __all__ = ['log', 'RESUME_KEYS', 'TrainConfig', 'ResumableSampler', 'check_model
            'seed_everything', 'seeded_generator', 'capture_rng', 'restore_rng', 'Runtime', 'resolve_device',
            'init_runtime', 'all_gather_objects', 'barrier', 'state_hash', 'snapshot_path', 'latest_checkpoint',
            'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics', 'MetricsLog', 'NonFiniteLossError',
-           'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run', 'train_step', 'make_checkpoint',
-           'save_run', 'restore_run', 'deterministic_algorithms', 'write_run_config', 'should_stop', 'fit_schedule',
-           'log_record', 'report_nonfinite', 'LoopClock', 'after_step', 'run_epoch', 'run_loop', 'prepare_run',
-           'train_run', 'report_run', 'pretrain']
+           'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run', 'train_step', 'flop_counter',
+           'step_flops', 'make_checkpoint', 'save_run', 'restore_run', 'deterministic_algorithms', 'write_run_config',
+           'should_stop', 'fit_schedule', 'log_record', 'report_nonfinite', 'LoopClock', 'after_step', 'run_epoch',
+           'run_loop', 'prepare_run', 'train_run', 'report_run', 'pretrain']
 
 # %% ../nbs/13_train.ipynb #2d97e9c6
 @dataclass
@@ -500,6 +500,29 @@ def train_step(run: Run, batches: Iterator) -> dict:
     st.samples_seen += cfg.batch_size * cfg.accum_steps * run.rt.world
     return {**dict(zip(LOSS_TERMS, stats)), "grad_norm": norm, "lr": lr, "nonfinite": bad_terms}
 
+
+# %% ../nbs/13_train.ipynb #82876e51
+from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
+
+_CPU_ATTENTION_FLOPS = {   # the CPU flash-attention kernels, counted as FlopCounterMode counts the CUDA ones
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu:
+        lambda q, k, v, *args, out_shape=None, **kw: sdpa_flop_count(q, k, v),
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward:
+        lambda g, q, k, v, *args, out_shape=None, **kw: sdpa_backward_flop_count(g, q, k, v),
+}
+
+# %% ../nbs/13_train.ipynb #28bd9894
+def flop_counter() -> FlopCounterMode:
+    "A silent `FlopCounterMode` (use it as a context) that also counts the CPU attention kernels."
+    return FlopCounterMode(display=False, custom_mapping=_CPU_ATTENTION_FLOPS)
+
+# %% ../nbs/13_train.ipynb #55e1a708
+def step_flops(model_cfg: CoReConfig, batch_size: int, x: Tensor, seed: int = 0) -> float:
+    """FLOPs of one pretraining step of a fresh `CoReECG(model_cfg)` at `batch_size`: forward and backward of the joint
+    loss (`flop_counter`) on the records `x` (n, L, T), scaled from n to the batch."""
+    with flop_counter() as fc:
+        pretrain_loss(CoReECG(model_cfg), x.float(), torch.Generator().manual_seed(seed))["loss"].backward()
+    return fc.get_total_flops() / len(x) * batch_size
 
 # %% ../nbs/13_train.ipynb #d1c5d5d9
 def make_checkpoint(run: Run, rng_states: list[dict]) -> dict:
