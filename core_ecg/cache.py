@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import LEADS, ECGInputError, lead_positions, parse_leads, write_atomic
+from .core import LEADS, ECGInputError, atomic_path, lead_positions, parse_leads, write_atomic
 
 _logger = logging.getLogger(__name__)
 
@@ -187,10 +187,7 @@ def _place_signals(dest: Path, signals, n: int, link: bool = False) -> None:
         rows = len(np.load(target, mmap_mode="r"))
         if rows != n: raise ECGInputError(target, f"{rows} records, expected {n} to match meta")
         if dest.resolve() != target:
-            tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-            tmp.unlink(missing_ok=True)
-            tmp.symlink_to(target)
-            os.replace(tmp, dest)
+            with atomic_path(dest) as tmp: tmp.symlink_to(target)
         return
     if isinstance(signals, (str, os.PathLike)):
         if Path(signals).exists():                                  # else moved by an earlier, interrupted call
