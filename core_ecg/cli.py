@@ -9,16 +9,17 @@ import argparse
 import logging
 import os
 import sys
-from dataclasses import fields
+from dataclasses import MISSING, Field, fields
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 import core_ecg
 from .cache import open_cache
-from .prepare import prepare
-from .readers import CHALLENGE_LABELS, PTBXL_LABELS, SOURCES, detect_source
+from .core import positive_float, positive_int
+from .prepare import PrepareConfig, prepare
+from .readers import detect_source
 from .demo import run_demo
 from .embedfile import LAYOUTS, count_rejected, embed_file
 from .export import EXPORT_FORMATS, ExportError, export
@@ -29,53 +30,14 @@ from .train import NonFiniteLossError, TrainConfig, latest_checkpoint, pretrain
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'MAIN_HELP', 'PREPARE_HELP', 'MODEL_FLAGS', 'TRAIN_FLAGS', 'PRETRAIN_HELP', 'EMBED_HELP', 'EXPORT_HELP',
-           'EVALUATE_HELP', 'DEMO_HELP', 'USER_ERRORS', 'number', 'ratio', 'positive_int', 'count', 'positive_float',
-           'existing', 'fractions', 'key_value', 'typed_overrides', 'ArgumentParser', 'HelpFormatter', 'cmd_prepare',
-           'add_prepare', 'cache_input', 'run_configs', 'cmd_pretrain', 'add_method_flags', 'add_budget_flags',
-           'add_hardware_flags', 'add_pretrain', 'cmd_embed', 'add_embed', 'cmd_export', 'add_export', 'comma_list',
-           'cmd_evaluate', 'add_evaluate', 'cmd_demo', 'add_demo', 'build_parser', 'StderrHandler', 'setup_logging',
-           'one_line', 'main']
-
-# %% ../nbs/19_cli.ipynb #841fd593
-def number(text: str, kind: type = float):
-    "argparse type: a number of type `kind`."
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
-
-# %% ../nbs/19_cli.ipynb #6ca8f82e
-def ratio(text: str) -> float:
-    "argparse type: a fraction in [0, 1) (a mask ratio)."
-    value = number(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is outside [0, 1)")
-    return value
-
-# %% ../nbs/19_cli.ipynb #28f9ec50
-def positive_int(text: str) -> int:
-    "argparse type: an integer >= 1."
-    value = number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be >= 1")
-    return value
-
-# %% ../nbs/19_cli.ipynb #811e7e36
-def count(text: str) -> int:
-    "argparse type: an integer >= 0."
-    value = number(text, int)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be >= 0")
-    return value
-
-# %% ../nbs/19_cli.ipynb #aca52a6b
-def positive_float(text: str) -> float:
-    "argparse type: a number > 0."
-    value = number(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} must be > 0")
-    return value
+__all__ = ['log', 'MAIN_HELP', 'PREPARE_FLAGS', 'PREPARE_HELP', 'METHOD_FLAGS', 'MODEL_FLAGS', 'BUDGET_FLAGS', 'HARDWARE_FLAGS',
+           'TRAIN_FLAGS', 'PRETRAIN_HELP', 'EMBED_HELP', 'EXPORT_HELP', 'EVALUATE_FLAGS', 'BENCHMARK_FLAGS',
+           'EVALUATE_HELP', 'DEMO_HELP', 'USER_ERRORS', 'existing', 'key_value', 'typed_overrides', 'field_default',
+           'default_text', 'field_help', 'add_config_flags', 'flag_values', 'config_from_args', 'ArgumentParser',
+           'HelpFormatter', 'cmd_prepare', 'add_prepare', 'cache_input', 'run_configs', 'cmd_pretrain',
+           'add_method_flags', 'add_budget_flags', 'add_hardware_flags', 'add_pretrain', 'cmd_embed', 'add_embed',
+           'cmd_export', 'add_export', 'comma_list', 'cmd_evaluate', 'evaluate_flags', 'add_evaluate', 'cmd_demo',
+           'add_demo', 'build_parser', 'StderrHandler', 'setup_logging', 'one_line', 'main']
 
 # %% ../nbs/19_cli.ipynb #4b14eb25
 def existing(text: str) -> Path:
@@ -83,14 +45,6 @@ def existing(text: str) -> Path:
     if not Path(text).exists():
         raise argparse.ArgumentTypeError(f"{text}: no such file or folder")
     return Path(text)
-
-# %% ../nbs/19_cli.ipynb #989f95d3
-def fractions(text: str) -> list[float]:
-    "argparse type: comma-separated label fractions in (0, 1]."
-    values = [number(t) for t in text.split(",") if t.strip()]
-    if not values or not all(0 < v <= 1 for v in values):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated fractions in (0, 1], e.g. 0.01,0.1,1")
-    return values
 
 # %% ../nbs/19_cli.ipynb #d8bf9774
 def key_value(text: str) -> tuple[str, str]:
@@ -124,9 +78,78 @@ def typed_overrides(pairs: Sequence[tuple[str, str]], cls: type) -> dict:
             out[key] = text
     return out
 
+# %% ../nbs/19_cli.ipynb #7f03d571
+def field_default(f: Field):
+    "The default value of dataclass field `f` (its factory's product; None when it has none)."
+    if f.default is not MISSING: return f.default
+    return f.default_factory() if f.default_factory is not MISSING else None
+
+# %% ../nbs/19_cli.ipynb #67dfeee4
+def default_text(value) -> str:
+    "A default as a flag's help, or a comma-list flag, spells it: floats as %g, sequences comma-separated."
+    if isinstance(value, (list, tuple)): return ",".join(default_text(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+# %% ../nbs/19_cli.ipynb #6f98865e
+def field_help(f: Field) -> str:
+    "A flag's help: the field's help (or its `flag_help`), with '(default: X)' from its `shown` or its default, unless None."
+    if "flag_help" in f.metadata: return f.metadata["flag_help"]
+    value = field_default(f)
+    shown = f.metadata.get("shown", None if value is None else default_text(value))
+    return f.metadata["help"] if shown is None else f"{f.metadata['help']} (default: {shown})"
+
+# %% ../nbs/19_cli.ipynb #c1ffad48
+def add_config_flags(parser, cls: type, names: Sequence[str], unset: bool = False) -> None:
+    """Add to `parser` (or an argument group) a flag per field `names` of the dataclass `cls`: `--field-name` (or its
+    `flag`), the field's type (or declared `type`; a bool is --x/--no-x), `choices`, `metavar`, `nargs`, `action`, and
+    `field_help`. The flag's default is the field's, a sequence as its comma text (read by `type`, or a list with `nargs`);
+    with `unset` it is None (not given), so a caller can tell, while the help still names the field's default."""
+    by_name = {f.name: f for f in fields(cls)}
+    for name in names:
+        f = by_name[name]
+        kw = {k: f.metadata[k] for k in ("type", "choices", "metavar", "nargs", "action") if k in f.metadata}
+        kind = str(f.type).split(" ")[0]
+        if kind == "bool" and "action" not in kw: kw["action"] = argparse.BooleanOptionalAction
+        elif kind in ("int", "float") and not {"type", "action"} & set(kw): kw["type"] = int if kind == "int" else float
+        value = field_default(f)
+        default = (None if unset else list(value) if "nargs" in kw
+                   else default_text(value) if isinstance(value, (list, tuple)) else value)
+        own_default = kw.get("action") is argparse.BooleanOptionalAction and default is not None   # argparse adds it
+        helptext = f.metadata["help"] if own_default else field_help(f)
+        parser.add_argument(f.metadata.get("flag", "--" + name.replace("_", "-")), dest=name, default=default,
+                            help=helptext.replace("%", "%%"), **kw)
+
+# %% ../nbs/19_cli.ipynb #ce3ce48d
+def flag_values(args: argparse.Namespace, names: Sequence[str]) -> dict:
+    "The fields `names` whose flags have a value (were given, for flags added with `unset`) in parsed `args`."
+    return {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+
+# %% ../nbs/19_cli.ipynb #edb988f7
+def config_from_args(args: argparse.Namespace, cls: type, names: Sequence[str], **values):
+    "A `cls` from the flags of its fields `names` in parsed `args` (fields without a value keep their defaults), `values` on top."
+    return cls(**{**flag_values(args, names), **values})
+
 # %% ../nbs/19_cli.ipynb #9f2b23d4
 class ArgumentParser(argparse.ArgumentParser):
-    "argparse, with its usage errors as one line `core-ecg: error: ...` and exit code 2."
+    """argparse, with its usage errors as one line `core-ecg: error: ...` and exit code 2. `flags(parser)`, if given, adds
+    the flags on first use: a command whose flags need a heavy module (sklearn, matplotlib) loads it only when it runs."""
+    def __init__(self, *args, flags: Callable | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.flags = flags
+
+    def ready(self) -> ArgumentParser:
+        "This parser, with its `flags` added."
+        if self.flags is not None:
+            add, self.flags = self.flags, None
+            add(self)
+        return self
+
+    def parse_known_args(self, args=None, namespace=None):
+        return argparse.ArgumentParser.parse_known_args(self.ready(), args, namespace)
+
+    def format_help(self) -> str:
+        return argparse.ArgumentParser.format_help(self.ready())
+
     def error(self, message: str):
         self.exit(2, f"core-ecg: error: {message} (see `{self.prog} --help`)\n")
 
@@ -151,15 +174,16 @@ the pipeline:
 
 `core-ecg COMMAND --help` explains each command with an example."""
 
+# %% ../nbs/19_cli.ipynb #e7f41d79
+PREPARE_FLAGS = ("fs", "seconds", "min_seconds", "src_fs", "src_leads", "labels", "source", "workers")   # PrepareConfig fields
+
 # %% ../nbs/19_cli.ipynb #66084dc1
 def cmd_prepare(args) -> int:
     "core-ecg prepare: build a cache; print its size."
     kind = detect_source(args.src) if args.source == "auto" else args.source
     if kind != "numpy" and (args.src_fs or args.src_leads):
         raise ValueError(f"--src-fs/--src-leads describe an .npy SRC; {args.src} is a {kind} source, whose headers give both")
-    out = prepare(args.src, args.out, fs=args.fs, seconds=args.seconds, source=args.source, labels=args.labels,
-                  workers=args.workers, min_seconds=args.min_seconds, src_fs=args.src_fs, src_leads=args.src_leads,
-                  progress=not args.quiet)
+    out = prepare(args.src, args.out, config_from_args(args, PrepareConfig, PREPARE_FLAGS, progress=not args.quiet))
     cache = open_cache(out)
     rejects = out / "rejects.csv"
     print(f"{out}: {len(cache)} records at {cache.fs} Hz, labels {', '.join(cache.label_names) or 'none'}; "
@@ -188,27 +212,15 @@ def add_prepare(sub, parents: list) -> None:
                        formatter_class=HelpFormatter, parents=parents)
     p.add_argument("src", type=existing, help="PTB-XL, CODE-15, SPH, Challenge or WFDB folder, or (N, L, T) .npy")
     p.add_argument("--out", required=True, type=Path, help="cache folder to write (created; resumable)")
-    p.add_argument("--fs", type=positive_int, default=100, help="sampling rate of the cache in Hz (default: %(default)s)")
-    p.add_argument("--seconds", type=positive_float, default=10.0, help="record length in seconds (default: %(default)s)")
-    p.add_argument("--min-seconds", type=positive_float, default=None,
-                   help="zero-pad recordings at least this long to --seconds; shorter ones are rejected (default: --seconds)")
-    p.add_argument("--src-fs", type=positive_float, default=None, metavar="HZ",
-                   help="sampling rate of an .npy SRC in Hz (required for .npy; WFDB headers give their own)")
-    p.add_argument("--src-leads", default=None, metavar="I,II,...",
-                   help="names of the rows of an .npy SRC, in order (default: I,II,III,aVR,aVL,aVF,V1,...,V6)")
-    p.add_argument("--labels", choices=PTBXL_LABELS + CHALLENGE_LABELS, default=None,
-                   help="PTB-XL: the label set (default: superdiagnostic); Challenge: every SNOMED code (snomed, the "
-                        "default) or the 26 scored classes of the 2021 Challenge (challenge2021)")
-    p.add_argument("--source", default="auto", choices=("auto", *SOURCES),
-                   help="kind of SRC (default: detected)")
-    p.add_argument("--workers", type=positive_int, default=None, help="processes reading records (default: all cores)")
+    add_config_flags(p, PrepareConfig, PREPARE_FLAGS)
     p.set_defaults(func=cmd_prepare)
 
 # %% ../nbs/19_cli.ipynb #4d2ac2fe
-MODEL_FLAGS = ("masking", "time_ratio", "lead_ratio", "target_ratio", "augmentation", "global_cond", "w_rec", "w_con",
-               "patch_seconds")
-TRAIN_FLAGS = ("epochs", "max_minutes", "max_steps", "batch_size", "accum_steps", "lr", "warmup_steps", "weight_decay",
-               "seed", "split", "device", "bf16", "num_workers", "ckpt_every", "log_every")
+METHOD_FLAGS = ("masking", "time_ratio", "lead_ratio", "target_ratio", "augmentation", "global_cond", "w_rec", "w_con")
+MODEL_FLAGS = METHOD_FLAGS + ("patch_seconds",)                                                  # CoReConfig fields
+BUDGET_FLAGS = ("epochs", "max_minutes", "max_steps", "batch_size", "accum_steps", "lr", "warmup_steps", "weight_decay", "seed")
+HARDWARE_FLAGS = ("device", "bf16", "num_workers", "ckpt_every", "log_every")
+TRAIN_FLAGS = BUDGET_FLAGS + ("split",) + HARDWARE_FLAGS                                          # TrainConfig fields
 
 # %% ../nbs/19_cli.ipynb #15d11115
 def cache_input(data: str | Path) -> dict:
@@ -221,15 +233,14 @@ def run_configs(args) -> tuple[CoReConfig, TrainConfig]:
     "Model and training configs from the flags; with --resume, flags not given keep the run's saved values."
     found = latest_checkpoint(args.out) if args.resume and args.out.is_dir() else None
     saved = found[0] if found else {}
-    model_over = {k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k) is not None}
+    model_over = flag_values(args, MODEL_FLAGS)
     model_over.update(typed_overrides(args.set, CoReConfig))
     if args.preset or "model_config" not in saved:
         model_cfg = CoReConfig.preset(args.preset or "tiny", **{**cache_input(args.data), **model_over})
     else:
         model_cfg = CoReConfig.from_dict({**saved["model_config"], **model_over})
     base = {**saved.get("train_config", TrainConfig().to_dict()), "max_steps": None, "progress": True}
-    train_over = {k: getattr(args, k) for k in TRAIN_FLAGS if getattr(args, k) is not None}
-    return model_cfg, TrainConfig.from_dict({**base, **train_over})
+    return model_cfg, TrainConfig.from_dict({**base, **flag_values(args, TRAIN_FLAGS)})
 
 # %% ../nbs/19_cli.ipynb #dc82864c
 def cmd_pretrain(args) -> int:
@@ -243,41 +254,17 @@ def cmd_pretrain(args) -> int:
 # %% ../nbs/19_cli.ipynb #fc72b6f3
 def add_method_flags(p: argparse.ArgumentParser) -> None:
     "The flags of the method switches (the ablations): masking, ratios, augmentation, conditioning, loss weights."
-    g = p.add_argument_group("method switches (ablations)")
-    g.add_argument("--masking", choices=CHOICES["masking"], default=None, help=f"stdm or random patches (default: {CoReConfig.masking})")
-    g.add_argument("--time-ratio", type=ratio, default=None, help=f"STDM: fraction of time columns hidden in all leads (default: {CoReConfig.time_ratio:g})")
-    g.add_argument("--lead-ratio", type=ratio, default=None, help=f"STDM: fraction of whole leads hidden (default: {CoReConfig.lead_ratio:g})")
-    g.add_argument("--target-ratio", type=ratio, default=None, help=f"total hidden fraction, topped up with random patches (default: {CoReConfig.target_ratio:g})")
-    g.add_argument("--augmentation", choices=CHOICES["augmentation"], default=None, help=f"{', '.join(CHOICES['augmentation'])} (default: {CoReConfig.augmentation})")
-    g.add_argument("--global-cond", choices=CHOICES["global_cond"], default=None,
-                   help=f"decoder conditioning on the global vector: cross, own or none (default: {CoReConfig.global_cond})")
-    g.add_argument("--w-rec", type=float, default=None, help=f"weight of the reconstruction loss, 0 = off (default: {CoReConfig.w_rec:g})")
-    g.add_argument("--w-con", type=float, default=None, help=f"weight of the contrastive loss, 0 = off (default: {CoReConfig.w_con:g})")
+    add_config_flags(p.add_argument_group("method switches (ablations)"), CoReConfig, METHOD_FLAGS, unset=True)
 
 # %% ../nbs/19_cli.ipynb #50afea8e
 def add_budget_flags(p: argparse.ArgumentParser) -> None:
     "The flags of the training budget and the optimiser."
-    g = p.add_argument_group("budget and optimisation")
-    g.add_argument("--epochs", type=count, default=None, help=f"passes over the data; 0 = untrained checkpoint (default: {TrainConfig.epochs})")
-    g.add_argument("--max-minutes", type=positive_float, default=None, help="wall-clock budget of the run in minutes")
-    g.add_argument("--max-steps", type=count, default=None, help="stop after this many optimiser steps")
-    g.add_argument("--batch-size", type=positive_int, default=None, help=f"ECGs per process and step (default: {TrainConfig.batch_size})")
-    g.add_argument("--accum-steps", type=positive_int, default=None, help=f"micro-batches per optimiser step (default: {TrainConfig.accum_steps})")
-    g.add_argument("--lr", type=positive_float, default=None, help=f"peak learning rate (default: {TrainConfig.lr:g})")
-    g.add_argument("--warmup-steps", type=count, default=None, help=f"linear warm-up steps (default: {TrainConfig.warmup_steps})")
-    g.add_argument("--weight-decay", type=float, default=None, help=f"AdamW weight decay (default: {TrainConfig.weight_decay:g})")
-    g.add_argument("--seed", type=int, default=None, help=f"random seed (default: {TrainConfig.seed})")
+    add_config_flags(p.add_argument_group("budget and optimisation"), TrainConfig, BUDGET_FLAGS, unset=True)
 
 # %% ../nbs/19_cli.ipynb #8b3d069d
 def add_hardware_flags(p: argparse.ArgumentParser) -> None:
     "The flags of the device, checkpoints and logging."
-    g = p.add_argument_group("hardware, checkpoints, logging")
-    g.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda:LOCAL_RANK if available)")
-    g.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
-                   help="bfloat16 autocast (default: on where the hardware has bf16 units)")
-    g.add_argument("--num-workers", type=count, default=None, help="DataLoader workers (default: 0 on CPU)")
-    g.add_argument("--ckpt-every", type=positive_int, default=None, help=f"steps between checkpoints (default: {TrainConfig.ckpt_every})")
-    g.add_argument("--log-every", type=positive_int, default=None, help=f"steps between metrics records (default: {TrainConfig.log_every})")
+    add_config_flags(p.add_argument_group("hardware, checkpoints, logging"), TrainConfig, HARDWARE_FLAGS, unset=True)
 
 # %% ../nbs/19_cli.ipynb #d99b8668
 PRETRAIN_HELP = """\
@@ -301,12 +288,11 @@ def add_pretrain(sub, parents: list) -> None:
     g = p.add_argument_group("data and run folder")
     g.add_argument("--data", required=True, type=existing, help="cache folder made by `core-ecg prepare`")
     g.add_argument("--out", required=True, type=Path, help="run folder (created)")
-    g.add_argument("--split", default=None, metavar="SPLITS",
-                   help="pretrain on these splits of the cache, e.g. train or train,val (default: every split but test)")
+    add_config_flags(g, TrainConfig, ("split",), unset=True)
     g.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
     g = p.add_argument_group("model")
     g.add_argument("--preset", choices=tuple(PRESETS), default=None, help="model size (default: tiny, or the resumed run's)")
-    g.add_argument("--patch-seconds", type=positive_float, default=None, help=f"patch length in seconds (default: {CoReConfig.patch_seconds:g})")
+    add_config_flags(g, CoReConfig, ("patch_seconds",), unset=True)
     g.add_argument("--set", type=key_value, action="append", default=[], metavar="KEY=VALUE",
                    help="any CoReConfig field, e.g. --set dim=256 --set tau=0.2 (repeatable)")
     add_method_flags(p)
@@ -393,6 +379,10 @@ def comma_list(text: str, allowed: Sequence[str], what: str) -> list[str]:
         raise ValueError(f"{what} {', '.join(bad)}: choose from {', '.join(allowed)}")
     return items
 
+# %% ../nbs/19_cli.ipynb #fb8cceec
+EVALUATE_FLAGS = ("protocol", "fractions", "lead_sets", "baselines", "seeds")   # EvalConfig fields: what runs
+BENCHMARK_FLAGS = ("select", "report_split", "drop_unlabelled")                  # ... and the benchmark protocol
+
 # %% ../nbs/19_cli.ipynb #f2931ddd
 def cmd_evaluate(args) -> int:
     "core-ecg evaluate: print the results table (and save the rows)."
@@ -401,15 +391,15 @@ def cmd_evaluate(args) -> int:
         seeds = [int(t) for t in args.seeds.split(",") if t.strip()]
     except ValueError:
         raise ValueError(f"--seeds {args.seeds}: expected integers like 0,1,2") from None
-    df = ev.evaluate(args.checkpoint, args.data, protocol=comma_list(args.protocol, ev.PROTOCOLS, "--protocol"),
-                     fractions=args.fractions, lead_sets=args.lead_sets, seeds=seeds,
-                     baselines=comma_list(args.baselines, ev.BASELINES, "--baselines"), select=args.select,
-                     report_split=args.report_split, drop_unlabelled=not args.keep_unlabelled)
+    cfg = config_from_args(args, ev.EvalConfig, EVALUATE_FLAGS + BENCHMARK_FLAGS, seeds=seeds,
+                           protocol=comma_list(args.protocol, ev.PROTOCOLS, "--protocol"),
+                           baselines=comma_list(args.baselines, ev.BASELINES, "--baselines"))
+    df = ev.evaluate(args.checkpoint, args.data, cfg)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         df.drop(columns=list(ev.ARRAY_COLUMNS)).to_csv(args.out, index=False)
-    print(f"reported on split {args.report_split!r} ({df.n_val.iloc[0]} records), C chosen "
-          + ("by 5-fold CV on train" if args.select == "cv" else "on val") + ":\n")
+    print(f"reported on split {cfg.report_split or cfg.val_split!r} ({df.n_val.iloc[0]} records), C chosen "
+          + ("by 5-fold CV on train" if cfg.select == "cv" else "on val") + ":\n")
     print(ev.results_markdown(df))
     return 0
 
@@ -427,26 +417,21 @@ examples:
   core-ecg evaluate --checkpoint runs/tiny/last.pt --data cache/ptbxl100 --fractions 0.01,0.1,1
   core-ecg evaluate --checkpoint runs/tiny/last.pt --data cache/ptbxl_super --select cv --report-split test"""
 
-# %% ../nbs/19_cli.ipynb #b4981584
-def add_evaluate(sub, parents: list) -> None:
-    p = sub.add_parser("evaluate", help="linear probe / fine-tune a checkpoint on a labelled cache",
-                       description=EVALUATE_HELP, formatter_class=HelpFormatter, parents=parents)
+# %% ../nbs/19_cli.ipynb #b40f36c6
+def evaluate_flags(p: argparse.ArgumentParser) -> None:
+    "The flags of `evaluate`, added on first use (`core_ecg.evaluate` loads sklearn and matplotlib)."
+    from core_ecg.evaluate import EvalConfig
     p.add_argument("--checkpoint", required=True, type=existing, help="a checkpoint, e.g. RUN/last.pt")
     p.add_argument("--data", required=True, type=existing, help="labelled cache with train and val splits")
-    p.add_argument("--protocol", default="linear", help="linear, finetune, or both as linear,finetune (default: %(default)s)")
-    p.add_argument("--fractions", type=fractions, default=[1.0], help="label fractions of train, e.g. 0.01,0.1,1 (default: 1)")
-    p.add_argument("--lead-sets", nargs="+", default=["12"], metavar="LEADS",
-                   help="lead subsets: 12, limb, precordial, I, II or names like I,II,V2 (default: 12)")
-    p.add_argument("--baselines", default="random", help="comma list of random, supervised, handcrafted, or none (default: %(default)s)")
-    p.add_argument("--seeds", default="0", help="comma list of seeds (label subsets, baselines, fine-tuning) (default: %(default)s)")
+    add_config_flags(p, EvalConfig, EVALUATE_FLAGS)
     p.add_argument("--out", type=Path, default=None, help="also write every result row to this CSV file")
-    g = p.add_argument_group("protocol (PTB-XL benchmark: --select cv --report-split test)")
-    g.add_argument("--select", choices=("val", "cv"), default="val",
-                   help="choose the probe's C on val, or by 5-fold CV on train (default: %(default)s)")
-    g.add_argument("--report-split", default="val", metavar="SPLIT",
-                   help="the split the numbers are reported on; the test fold only when named here (default: %(default)s)")
-    g.add_argument("--keep-unlabelled", action="store_true",
-                   help="also evaluate records with no label of the task (all-zero rows; default: dropped)")
+    add_config_flags(p.add_argument_group("protocol (PTB-XL benchmark: --select cv --report-split test)"), EvalConfig,
+                     BENCHMARK_FLAGS)
+
+# %% ../nbs/19_cli.ipynb #3701c72e
+def add_evaluate(sub, parents: list) -> None:
+    p = sub.add_parser("evaluate", help="linear probe / fine-tune a checkpoint on a labelled cache",
+                       description=EVALUATE_HELP, formatter_class=HelpFormatter, parents=parents, flags=evaluate_flags)
     p.set_defaults(func=cmd_evaluate)
 
 # %% ../nbs/19_cli.ipynb #29dd4db4

@@ -139,7 +139,7 @@ def run_demo(out: str | Path = "demo_report", minutes: float = 6.0, data: str | 
     out.mkdir(parents=True, exist_ok=True)
     ckpt = pretrain(cache, out / "run", cfg, tcfg, resume=True)
     model, state = from_checkpoint(ckpt), load_checkpoint(ckpt)["state"]
-    df = ev.evaluate(model, cache, "linear", seeds=[seed], baselines=["random", "handcrafted"])
+    df = ev.evaluate(model, cache, protocol="linear", seeds=[seed], baselines=["random", "handcrafted"])
     df.drop(columns=list(ev.ARRAY_COLUMNS)).to_csv(out / "results.csv", index=False)
     table = ev.results_markdown(df)
     demo_figures(out, model, cfg, cache, df, seed)

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from .cache import ECGCache, is_test_split, label_fraction, open_cache
-from .core import ECGInputError, parse_leads
+from .core import ECGInputError, configured, fractions as fraction_list, parse_leads, setting
 from .finetune import FinetuneConfig, finetune, predict
 from .metrics import BootstrapResult, bootstrap_auroc, challenge_metric, macro_auroc, paired_bootstrap, per_class_auroc, per_class_f1
 from .model import CoReConfig, CoReECG
@@ -26,10 +26,9 @@ from .probe import C_GRID, encoder_features, handcrafted_features, linear_probe,
 
 logger = logging.getLogger(__name__)
 
-
 # %% auto #0
 __all__ = ['logger', 'REPORT_SPLIT', 'PROTOCOLS', 'BASELINES', 'ARRAY_COLUMNS', 'GROUP', 'check_split', 'plot_roc',
-           'labelled_rows', 'evaluate', 'compare', 'summarize', 'results_markdown']
+           'labelled_rows', 'EvalConfig', 'evaluate', 'compare', 'summarize', 'results_markdown']
 
 # %% ../nbs/17_evaluate.ipynb #78861fb1
 REPORT_SPLIT = "val"  # the split every number of this module is reported on
@@ -237,37 +236,63 @@ def _lead_set_rows(ev: _Eval, lead_set: str, seeds: Sequence[int], fractions: Se
             _finetune_rows(ev, leads, label, seed, fraction, sub)
 
 
-# %% ../nbs/17_evaluate.ipynb #fe17b956
-def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCache, protocol: str | Sequence[str] = "linear",
-             fractions: Sequence[float] = (1.0,), lead_sets: Sequence[str] = ("12",), seeds: Sequence[int] = (0,),
-             baselines: Sequence[str] = ("random",), *, name: str = "pretrained", model_cfg: CoReConfig | None = None,
-             select: str = "val", cs: Sequence[float] = C_GRID, n_folds: int = 5, finetune_cfg: FinetuneConfig | None = None,
-             pool: str | None = None, batch_size: int = 128, bf16: bool = False, n_boot: int = 1000, boot_seed: int = 0,
-             max_train: int | None = None, max_val: int | None = None, train_split: str = "train",
-             val_split: str = REPORT_SPLIT, report_split: str | None = None, drop_unlabelled: bool = True) -> pd.DataFrame:
-    """Linear probe and/or fine-tuning of `checkpoint` (None: baselines only) on `data`, beside `baselines`, for every
-    label fraction x lead set x seed. Fit on `train_split`, choose C / the epoch on `val_split` (or C by CV on train),
-    report on `report_split` (default: `val_split`) with bootstrap CIs. `max_train`/`max_val`: stratified subsets (smoke runs)."""
-    check_split(train_split, "training")
-    check_split(val_split, "model selection")
-    report = report_split or val_split
-    protocols, baselines = _as_tuple(protocol), _as_tuple(baselines)
+# %% ../nbs/17_evaluate.ipynb #88ab0824
+@dataclass
+class EvalConfig:
+    "The settings of `evaluate`: what runs (protocols, baselines, fractions, lead sets, seeds) and how (C, fine-tuning, splits)."
+    protocol: str | Sequence[str] = setting("linear", "linear, finetune, or both as linear,finetune")
+    fractions: Sequence[float] = setting((1.0,), "label fractions of train, e.g. 0.01,0.1,1", type=fraction_list)
+    lead_sets: Sequence[str] = setting(("12",), "lead subsets: 12, limb, precordial, I, II or names like I,II,V2",
+                                       nargs="+", metavar="LEADS")
+    seeds: Sequence[int] = setting((0,), "comma list of seeds (label subsets, baselines, fine-tuning)")
+    baselines: Sequence[str] = setting(("random",), "comma list of random, supervised, handcrafted, or none")
+    select: str = setting("val", "choose the probe's C on val, or by 5-fold CV on train", choices=("val", "cv"))
+    cs: Sequence[float] = setting(C_GRID, "the grid of the probe's C (inverse regularisation strength)")
+    n_folds: int = setting(5, "folds of the cross-validation on train with select='cv'")
+    finetune_cfg: FinetuneConfig | None = setting(None, "budget and optimiser of fine-tuning; None = FinetuneConfig(); "
+                                                  "the seed is each row's")
+    pool: str | None = setting(None, "the frozen encoder's global vector (cls, mean, cls+mean); None = the model's")
+    batch_size: int = setting(128, "ECGs per forward pass of the frozen encoder")
+    bf16: bool = setting(False, "bfloat16 autocast of the frozen encoder")
+    n_boot: int = setting(1000, "bootstrap resamples of each CI")
+    boot_seed: int = setting(0, "seed of the bootstrap resamples (the same for every row)")
+    max_train: int | None = setting(None, "a stratified subset of about this many train records (smoke runs); None = all")
+    max_val: int | None = setting(None, "a stratified subset of about this many val records (smoke runs); None = all")
+    train_split: str = setting("train", "the split the probes and fine-tuning are fitted on")
+    val_split: str = setting(REPORT_SPLIT, "the split C and the fine-tuning epoch are chosen on")
+    report_split: str | None = setting(None, "the split the numbers are reported on; the test fold only when named here",
+                                       metavar="SPLIT", shown=REPORT_SPLIT)   # None: val_split
+    drop_unlabelled: bool = setting(True, "drop the records with no label of the task (all-zero rows)", flag="--keep-unlabelled",
+                                    action="store_false",
+                                    flag_help="also evaluate records with no label of the task (all-zero rows; default: dropped)")
+
+# %% ../nbs/17_evaluate.ipynb #0bda96f4
+def evaluate(checkpoint: str | Path | CoReECG | None, data: str | Path | ECGCache, cfg: EvalConfig | None = None, *,
+             name: str = "pretrained", model_cfg: CoReConfig | None = None, **overrides) -> pd.DataFrame:
+    """Linear probe and/or fine-tuning of `checkpoint` (None: baselines only, of the architecture `model_cfg`, default tiny),
+    its rows named `name`, on `data`, beside the baselines, for every label fraction x lead set x seed. The settings are
+    `cfg` (default: `EvalConfig()`) with `overrides`, e.g. `evaluate(ckpt, data, fractions=(0.1, 1), select="cv")`:
+    fit on `train_split`, choose C / the epoch on `val_split` (or C by CV on train), report on `report_split`."""
+    c = configured(EvalConfig, cfg, **overrides)
+    check_split(c.train_split, "training")
+    check_split(c.val_split, "model selection")
+    report = c.report_split or c.val_split
+    protocols, baselines = _as_tuple(c.protocol), _as_tuple(c.baselines)
     _check_request(protocols, baselines, name)
     cache = data if isinstance(data, ECGCache) else open_cache(data)
     if not cache.label_names:
         raise ECGInputError(cache.path, "has no labels; evaluate needs a labelled cache (prepared from PTB-XL or a Challenge folder)")
     model = load_encoder(checkpoint) if checkpoint is not None else None
-    cfg = model.cfg if model is not None else (model_cfg or CoReConfig.preset("tiny"))
+    arch = model.cfg if model is not None else (model_cfg or CoReConfig.preset("tiny"))
     y_all = cache.labels()
-    tr, va, rp = _eval_rows(cache, y_all, train_split, val_split, report, select, drop_unlabelled, max_train, max_val)
-    frozen, tuned = _encoders(model, cfg, protocols, baselines, name)
+    tr, va, rp = _eval_rows(cache, y_all, c.train_split, c.val_split, report, c.select, c.drop_unlabelled, c.max_train, c.max_val)
+    frozen, tuned = _encoders(model, arch, protocols, baselines, name)
     ev = _Eval(cache, tr, va, rp, report, y_all[tr], y_all[va], y_all[rp], name, frozen, tuned, "handcrafted" in baselines,
-               select, cs, n_folds, finetune_cfg, pool, batch_size, bf16, n_boot, boot_seed,
+               c.select, c.cs, c.n_folds, c.finetune_cfg, c.pool, c.batch_size, c.bf16, c.n_boot, c.boot_seed,
                cache.info.get("labels") == "challenge2021")
-    for lead_set in lead_sets:
-        _lead_set_rows(ev, lead_set, seeds, fractions)
+    for lead_set in c.lead_sets:
+        _lead_set_rows(ev, lead_set, c.seeds, c.fractions)
     return pd.DataFrame(ev.rows)
-
 
 # %% ../nbs/17_evaluate.ipynb #08c8a242
 def compare(df: pd.DataFrame, run_a: str, run_b: str, n_boot: int = 1000, seed: int = 0) -> BootstrapResult:

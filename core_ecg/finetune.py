@@ -18,13 +18,12 @@ import torch
 from torch import Tensor, nn
 
 from .cache import ECGCache, ECGDataset
-from .core import lead_positions, parse_leads
+from .core import lead_positions, parse_leads, setting
 from .metrics import f1_thresholds, macro_auroc
 from .model import CoReECG
 from .optim import make_optimizer, make_scheduler
 
 logger = logging.getLogger(__name__)
-
 
 # %% auto #0
 __all__ = ['logger', 'ENCODER_PARTS', 'ECGClassifier', 'classifier_layer', 'FinetuneConfig', 'FinetuneResult', 'predict',
@@ -64,20 +63,19 @@ def classifier_layer(model: ECGClassifier) -> Callable[[str], int | None]:
 @dataclass
 class FinetuneConfig:
     "Budget and optimiser of `finetune` (defaults sized for the tiny preset on a CPU)."
-    epochs: int = 20
-    max_minutes: float | None = None    # wall-clock budget; checked after every step
-    batch_size: int = 64
-    lr: float = 5e-4                    # head and top block; lower layers get lr * layer_decay**k
-    weight_decay: float = 0.05
-    layer_decay: float | None = 0.75    # None: one lr everywhere
-    warmup_epochs: float = 1.0
-    patience: int = 5                   # epochs without a better val macro AUROC before stopping
-    clip_grad: float | None = 1.0
-    pool: str | None = None             # global vector: cfg.pool by default
-    bf16: bool = False                  # bfloat16 autocast of forward passes
-    eval_batch_size: int = 256
-    seed: int = 0
-
+    epochs: int = setting(20, "most epochs of fine-tuning")
+    max_minutes: float | None = setting(None, "wall-clock budget in minutes, checked after every step; None = none")
+    batch_size: int = setting(64, "ECGs per step")
+    lr: float = setting(5e-4, "peak learning rate of the head and the top block; lower layers get lr * layer_decay**k")
+    weight_decay: float = setting(0.05, "AdamW weight decay")
+    layer_decay: float | None = setting(0.75, "layer-wise decay of the learning rate; None = one lr everywhere")
+    warmup_epochs: float = setting(1.0, "linear warm-up in epochs")
+    patience: int = setting(5, "epochs without a better val macro AUROC before stopping")
+    clip_grad: float | None = setting(1.0, "max global gradient norm; None = no clipping")
+    pool: str | None = setting(None, "the global vector (cls, mean, cls+mean); None = the model's cfg.pool")
+    bf16: bool = setting(False, "bfloat16 autocast of forward passes")
+    eval_batch_size: int = setting(256, "ECGs per forward pass when scoring")
+    seed: int = setting(0, "seed of the batch order and the random crops")
 
 # %% ../nbs/16_finetune.ipynb #acf7199e
 @dataclass

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import Tensor, nn
 
-from .core import LEADS
+from .core import LEADS, positive_float, ratio, setting
 
 # %% auto #0
 __all__ = ['PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'CoReConfig', 'sincos_embedding', 'attention', 'Attention',
@@ -42,36 +42,40 @@ CHOICES: dict[str, tuple[str, ...]] = {
 class CoReConfig:
     "Every hyper-parameter of a CoRe-ECG network and of its pretraining objective (saved in each checkpoint)."
     # signal
-    fs: int = 100
-    seconds: float = 10.0
-    patch_seconds: float = 0.5
-    n_leads: int = 12
+    fs: int = setting(100, "sampling rate of the model input in Hz")
+    seconds: float = setting(10.0, "length of the model input in seconds")
+    patch_seconds: float = setting(0.5, "patch length in seconds", type=positive_float)
+    n_leads: int = setting(12, "leads the network has an embedding for: the first n_leads of LEADS")
     # encoder
-    dim: int = 192
-    depth: int = 6
-    heads: int = 4
-    mlp_ratio: float = 4.0
-    dropout: float = 0.0
+    dim: int = setting(192, "width D of the encoder's tokens")
+    depth: int = setting(6, "encoder blocks")
+    heads: int = setting(4, "attention heads of each encoder block")
+    mlp_ratio: float = setting(4.0, "hidden width of every block's MLP, in multiples of its width")
+    dropout: float = setting(0.0, "dropout of the attention and MLP outputs")
     # decoder and projector
-    dec_dim: int = 128
-    dec_depth: int = 2
-    dec_heads: int = 2
-    proj_hidden: int = 512
-    proj_dim: int = 128
-    pool: str = "cls"
-    decoder: str = "cross"
-    # method switches
-    masking: str = "stdm"
-    time_ratio: float = 0.3             # STDM: 6 of 20 time columns in all leads ...
-    lead_ratio: float = 0.2             # ... and 2 of 12 leads at all times ...
-    target_ratio: float | None = 0.583  # ... then random tokens up to 140 of 240 (see 06_stdm and 11_loss)
-    augmentation: str = "fda_joint"     # one FDA filter per ECG, shared by its leads (see 05_fda)
-    global_cond: str = "cross"
-    w_rec: float = 1.0
-    w_con: float = 1.0
-    w_align: float = 0.0
-    tau: float = 0.1
-    norm_target: bool = False
+    dec_dim: int = setting(128, "width of the decoder's tokens")
+    dec_depth: int = setting(2, "decoder blocks")
+    dec_heads: int = setting(2, "attention heads of each decoder block")
+    proj_hidden: int = setting(512, "hidden width of the contrastive projector")
+    proj_dim: int = setting(128, "output width of the contrastive projector")
+    pool: str = setting("cls", "the global vector: the cls token, the mean of the tokens, or both (cls+mean)",
+                        choices=CHOICES["pool"])
+    decoder: str = setting("cross", "decoder blocks: the hidden tokens cross-attend to the visible ones, or self-attention "
+                           "over the whole grid", choices=CHOICES["decoder"])
+    # method switches (STDM: 6 of 20 time columns in all leads, 2 of 12 leads at all times, then random tokens up to
+    # 140 of 240, see 06_stdm and 11_loss; fda_joint: one FDA filter per ECG, shared by its leads, see 05_fda)
+    masking: str = setting("stdm", "stdm or random patches", choices=CHOICES["masking"])
+    time_ratio: float = setting(0.3, "STDM: fraction of time columns hidden in all leads", type=ratio)
+    lead_ratio: float = setting(0.2, "STDM: fraction of whole leads hidden", type=ratio)
+    target_ratio: float | None = setting(0.583, "total hidden fraction, topped up with random patches", type=ratio)
+    augmentation: str = setting("fda_joint", ", ".join(CHOICES["augmentation"]), choices=CHOICES["augmentation"])
+    global_cond: str = setting("cross", "decoder conditioning on the global vector: cross, own or none",
+                               choices=CHOICES["global_cond"])
+    w_rec: float = setting(1.0, "weight of the reconstruction loss, 0 = off")
+    w_con: float = setting(1.0, "weight of the contrastive loss, 0 = off")
+    w_align: float = setting(0.0, "weight of aligning the reconstruction's global vector with the other view's, 0 = off")
+    tau: float = setting(0.1, "temperature of the contrastive (InfoNCE) loss")
+    norm_target: bool = setting(False, "reconstruct each patch normalised (its mean and scale removed)")
 
     def __post_init__(self):
         self.validate()

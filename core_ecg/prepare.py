@@ -13,13 +13,15 @@ import shutil
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .core import LEADS, ECGInputError, progress_bar, write_atomic
-from .readers import CHALLENGE2021_CLASSES, CHALLENGE_LABELS, CODE15_CLASSES, CODE15_NAMES, PTBXL_LABELS
+from .core import LEADS, ECGInputError, configured, positive_float, positive_int, progress_bar, setting, write_atomic
+from .readers import CHALLENGE2021_CLASSES, CHALLENGE_LABELS, CODE15_CLASSES, CODE15_NAMES, PTBXL_LABELS, SOURCES
 from .readers import aha_names, challenge2021_classes, challenge_labels, check_record, find_records, flat_leads
 from .readers import ptbxl_label_names, snomed_names, stored_leads, _H5Files, _read_ref
 from .preprocess import preprocess_signal
@@ -28,7 +30,7 @@ from .cache import write_cache, _csv_bytes, _meta_table
 _logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['PTBXL_URL', 'label_set', 'prepare', 'verify_sha256sums', 'download_ptbxl']
+__all__ = ['PTBXL_URL', 'label_set', 'PrepareConfig', 'prepare', 'verify_sha256sums', 'download_ptbxl']
 
 # %% ../nbs/04_prepare.ipynb #cb276eef
 def label_set(kind: str, labels: str | None, src) -> str:
@@ -207,19 +209,40 @@ def _run_chunks(work: Path, plan: dict, done: int, offset: int, workers: int | N
         if pool is not None: pool.shutdown(cancel_futures=True)
     del signals
 
-# %% ../nbs/04_prepare.ipynb #df35ca95
-def prepare(src, out, fs: int = 100, seconds: float = 10, *, source: str = "auto", labels: str | None = None,
-            workers: int | None = None, min_seconds: float | None = None, band: tuple[float, float] = (0.5, 40.0),
-            val_fraction: float = 0.1, src_fs: float | None = None, src_leads=None, chunk_size: int = 512,
-            progress: bool = True) -> Path:
-    "Any source -> a cache folder at `out` (signals.npy, meta.csv, cache.json, rejects.csv, notes.csv); resumable."
-    out = Path(out)
-    plan = _plan(src, fs, seconds, source, labels, min_seconds, band, val_fraction, src_fs, src_leads, chunk_size)
+# %% ../nbs/04_prepare.ipynb #5a871aa2
+@dataclass
+class PrepareConfig:
+    "The settings of `prepare`: the cache's rate and length, the source and its labels, and how the work is done."
+    fs: int = setting(100, "sampling rate of the cache in Hz", type=positive_int)
+    seconds: float = setting(10.0, "record length in seconds", type=positive_float)
+    source: str = setting("auto", "kind of SRC", choices=("auto", *SOURCES), shown="detected")
+    labels: str | None = setting(None, "PTB-XL: the label set (default: superdiagnostic); Challenge: every SNOMED code (snomed, "
+                                 "the default) or the 26 scored classes of the 2021 Challenge (challenge2021)",
+                                 choices=PTBXL_LABELS + CHALLENGE_LABELS)
+    workers: int | None = setting(None, "processes reading records", type=positive_int, shown="all cores")
+    min_seconds: float | None = setting(None, "zero-pad recordings at least this long to --seconds; shorter ones are rejected",
+                                        type=positive_float, shown="--seconds")
+    band: tuple[float, float] = setting((0.5, 40.0), "pass band of the filter in Hz (low, high)")
+    val_fraction: float = setting(0.1, "share of the records drawn into val where the source has no official split")
+    src_fs: float | None = setting(None, "sampling rate of an .npy SRC in Hz (required for .npy; WFDB headers give their own)",
+                                   type=positive_float, metavar="HZ")
+    src_leads: str | Sequence[str] | None = setting(None, "names of the rows of an .npy SRC, in order", metavar="I,II,...",
+                                                    shown="I,II,III,aVR,aVL,aVF,V1,...,V6")
+    chunk_size: int = setting(512, "records per chunk: what RAM holds at once, and one journal entry")
+    progress: bool = setting(True, "a progress bar (a log line every 30 s where stderr is no terminal)")
+
+# %% ../nbs/04_prepare.ipynb #7fe469bf
+def prepare(src, out, cfg: PrepareConfig | None = None, **overrides) -> Path:
+    """Any source -> a cache folder at `out` (signals.npy, meta.csv, cache.json, rejects.csv, notes.csv); resumable.
+    The settings are `cfg` (default: `PrepareConfig()`) with `overrides`, e.g. `prepare(src, out, fs=250, workers=4)`."""
+    out, c = Path(out), configured(PrepareConfig, cfg, **overrides)
+    plan = _plan(src, c.fs, c.seconds, c.source, c.labels, c.min_seconds, c.band, c.val_fraction, c.src_fs, c.src_leads,
+                 c.chunk_size)
     work = out / ".prepare"
     if not _start_or_resume(out, work, plan): return out
     n_chunks = -(-len(plan["refs"]) // plan["chunk_size"])
     done, offset = _journaled(work, n_chunks)
-    if done < n_chunks: _run_chunks(work, plan, done, offset, workers, progress, Path(src).name)
+    if done < n_chunks: _run_chunks(work, plan, done, offset, c.workers, c.progress, Path(src).name)
     _logger.debug("finishing %s", out)
     return _finish(out, work, plan, n_chunks)
 

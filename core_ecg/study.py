@@ -25,12 +25,12 @@ import torch
 
 from .cache import label_fraction, open_cache, write_cache
 from .core import write_atomic
-from .evaluate import evaluate
+from .evaluate import EvalConfig, evaluate
 from .finetune import FinetuneConfig
 from .metrics import bootstrap_auroc, paired_bootstrap, per_class_auroc, per_class_f1
 from .probe import encoder_features, linear_probe, load_encoder
-from .model import CoReConfig, CoReECG
-from .train import latest_checkpoint, step_flops
+from .model import CoReConfig
+from .train import TrainConfig, latest_checkpoint, step_flops
 
 log = logging.getLogger("ablation")   # the study's log name since it was a script (main() quiets "core_ecg", not this)
 
@@ -49,8 +49,8 @@ __all__ = ['log', 'FULL', 'FLAGGED', 'AXES', 'LEAD_SETS', 'ENCODERS', 'VARIANTS'
            'add_budget_args', 'add_evaluation_args', 'build_parser', 'parse_args', 'main']
 
 # %% ../nbs/20_study.ipynb #b77c73e1
-FULL = dict(masking="stdm", time_ratio=0.3, lead_ratio=0.2, target_ratio=0.583, augmentation="fda_joint", global_cond="cross",
-            w_rec=1.0, w_con=1.0, decoder="cross", w_align=0.0)
+FULL = {k: getattr(CoReConfig, k) for k in ("masking", "time_ratio", "lead_ratio", "target_ratio", "augmentation",
+                                             "global_cond", "w_rec", "w_con", "decoder", "w_align")}   # the defaults: CoRe-ECG
 FLAGGED = ("masking", "time_ratio", "lead_ratio", "augmentation", "global_cond", "w_rec", "w_con")   # the rest go by --set
 AXES = ("main", "fractions", "leads", "pool", "seeds")
 LEAD_SETS = ("12", "limb", "precordial", "I", "II")
@@ -96,9 +96,9 @@ BY_NAME = {v.name: v for v in VARIANTS}
 class Budget:
     "The one pretraining budget of the study (every flag is written into every command)."
     steps: int = 25
-    batch_size: int = 64
-    lr: float = 1e-3
-    warmup_steps: int = 50
+    batch_size: int = TrainConfig.batch_size       # core-ecg pretrain's defaults
+    lr: float = TrainConfig.lr
+    warmup_steps: int = TrainConfig.warmup_steps
     bf16: bool = True
     preset: str = "tiny"
 
@@ -919,15 +919,15 @@ def csv_list(kind):
 def add_budget_args(p: argparse.ArgumentParser) -> None:
     "The budget flags (identical for every pretraining) and the main table's seed."
     g = p.add_argument_group("the budget (identical for every pretraining)")
-    g.add_argument("--preset", default="tiny")
-    g.add_argument("--steps", type=int, default=25,
+    g.add_argument("--preset", default=Budget.preset)
+    g.add_argument("--steps", type=int, default=Budget.steps,
                    help="optimiser steps per pretraining (default: %(default)s = 1 epoch of the sample at batch 64, what the "
                         "committed results could afford on a shared 2-core CPU; raise it on a free machine)")
-    g.add_argument("--batch-size", type=int, default=64, help="(default: %(default)s)")
-    g.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default: %(default)s)")
-    g.add_argument("--warmup-steps", type=int, default=50,
+    g.add_argument("--batch-size", type=int, default=Budget.batch_size, help="(default: %(default)s)")
+    g.add_argument("--lr", type=float, default=Budget.lr, help="peak learning rate (default: %(default)s)")
+    g.add_argument("--warmup-steps", type=int, default=Budget.warmup_steps,
                    help="(default: %(default)s, core-ecg pretrain's; the trainer caps it at 10 %% of the schedule)")
-    g.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+    g.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=Budget.bf16,
                    help="bf16 autocast for pretraining and the supervised baseline (default: on)")
     g.add_argument("--seed", type=int, default=0, help="seed of the main table (default: %(default)s)")
 
@@ -946,8 +946,8 @@ def add_evaluation_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--skip-baselines", type=csv_list(str), default=[], help="main axis: e.g. supervised (smoke runs)")
     g.add_argument("--axis-baselines", type=csv_list(str), default=["random", "supervised", "handcrafted"],
                    help="baselines of the fractions and leads axes (default: random,supervised,handcrafted)")
-    g.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default: %(default)s)")
-    g.add_argument("--boot-seed", type=int, default=0)
+    g.add_argument("--n-boot", type=int, default=EvalConfig.n_boot, help="bootstrap resamples (default: %(default)s)")
+    g.add_argument("--boot-seed", type=int, default=EvalConfig.boot_seed)
     g.add_argument("--threads", type=int, default=2, help="torch threads, here and in each pretraining (default: %(default)s)")
     g.add_argument("--dry-run", action="store_true", help="print the pretraining commands of the main axis and stop")
     g.add_argument("--report-only", action="store_true",

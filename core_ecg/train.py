@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 import core_ecg
 from .cache import ECGCache, ECGDataset, is_test_split, open_cache
-from .core import ECGInputError, progress_bar
+from .core import ECGInputError, count, positive_float, positive_int, progress_bar, setting
 from .loss import LOSS_TERMS, pretrain_loss
 from .optim import WarmupCosine, make_optimizer, make_scheduler
 from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
@@ -38,7 +38,6 @@ from .model import CoReConfig, CoReECG
 from .stdm import make_mask
 
 log = logging.getLogger(__name__)
-
 
 # %% auto #0
 __all__ = ['log', 'RESUME_KEYS', 'TrainConfig', 'ResumableSampler', 'check_model_config', 'pretrain_indices', 'pretrain_dataset',
@@ -54,30 +53,31 @@ __all__ = ['log', 'RESUME_KEYS', 'TrainConfig', 'ResumableSampler', 'check_model
 @dataclass
 class TrainConfig:
     "How to pretrain: budget, optimiser, schedule, precision, data loading, checkpoints, logging."
-    epochs: int = 100                  # passes over the data; 0 writes an untrained (random-init) checkpoint
-    max_minutes: float | None = None   # wall-clock budget of the whole run (resumes included)
-    max_steps: int | None = None       # stop after this many optimiser steps (the schedule still spans `epochs`)
-    batch_size: int = 64               # ECGs per process per micro-batch
-    accum_steps: int = 1               # micro-batches per optimiser step
-    lr: float = 1e-3                   # peak learning rate, reached at the end of warm-up
-    min_lr_ratio: float = 0.01         # the cosine ends at lr * min_lr_ratio
-    warmup_steps: int = 50             # linear warm-up in optimiser steps (at most 10 % of the schedule)
-    weight_decay: float = 0.05         # AdamW decay of Linear/Conv weights; norms, biases, embeddings get none
-    beta1: float = 0.9
-    beta2: float = 0.95
-    clip_grad: float | None = 1.0      # max global gradient norm; None = no clipping (the norm is still logged)
-    seed: int = 0
-    split: str | None = None           # cache splits to pretrain on, e.g. "train" or "train,val"; None = all but test
-    num_workers: int | None = None     # DataLoader workers; None = 0 on CPU, min(8, cores per process) on CUDA
-    bf16: bool | None = None           # bfloat16 autocast; None = on where the hardware has bf16 units
-    deterministic: bool | None = None  # deterministic kernels; None = on for CPU, off for CUDA (speed)
-    device: str | None = None          # None = cuda:LOCAL_RANK if CUDA is available, else cpu
-    ckpt_every: int = 100              # optimiser steps between `last.pt` saves (and always at the end)
-    snapshot_every: int | None = None  # steps between `step_XXXXXX.pt` snapshots; None = ckpt_every
-    keep_last: int = 2                 # snapshots kept on disk
-    log_every: int = 10                # optimiser steps between metrics.jsonl records
-    max_nonfinite: int = 5             # consecutive non-finite steps that stop the run with an error
-    progress: bool = True              # rank 0: a tqdm bar on a terminal, else a log line every 30 s
+    epochs: int = setting(100, "passes over the data; 0 = untrained checkpoint", type=count)
+    max_minutes: float | None = setting(None, "wall-clock budget of the run in minutes", type=positive_float)   # resumes included
+    max_steps: int | None = setting(None, "stop after this many optimiser steps", type=count)   # the cosine still spans `epochs`
+    batch_size: int = setting(64, "ECGs per process and step", type=positive_int)   # per micro-batch
+    accum_steps: int = setting(1, "micro-batches per optimiser step", type=positive_int)
+    lr: float = setting(1e-3, "peak learning rate", type=positive_float)   # reached at the end of warm-up
+    min_lr_ratio: float = setting(0.01, "the cosine ends at lr * min_lr_ratio")
+    warmup_steps: int = setting(50, "linear warm-up steps", type=count)   # optimiser steps, at most 10 % of the schedule
+    weight_decay: float = setting(0.05, "AdamW weight decay")   # of Linear/Conv weights; norms, biases, embeddings get none
+    beta1: float = setting(0.9, "AdamW beta1")
+    beta2: float = setting(0.95, "AdamW beta2")
+    clip_grad: float | None = setting(1.0, "max global gradient norm; None = no clipping (the norm is still logged)")
+    seed: int = setting(0, "random seed", type=int)
+    split: str | None = setting(None, "pretrain on these splits of the cache, e.g. train or train,val", metavar="SPLITS",
+                                shown="every split but test")
+    num_workers: int | None = setting(None, "DataLoader workers", type=count, shown="0 on CPU")   # CUDA: min(8, cores/process)
+    bf16: bool | None = setting(None, "bfloat16 autocast", shown="on where the hardware has bf16 units")
+    deterministic: bool | None = setting(None, "deterministic kernels; None = on for CPU, off for CUDA (speed)")
+    device: str | None = setting(None, "cpu, cuda or cuda:N", shown="cuda:LOCAL_RANK if available")   # else cpu
+    ckpt_every: int = setting(100, "steps between checkpoints", type=positive_int)   # last.pt saves, and always at the end
+    snapshot_every: int | None = setting(None, "steps between step_XXXXXX.pt snapshots; None = ckpt_every")
+    keep_last: int = setting(2, "snapshots kept on disk")
+    log_every: int = setting(10, "steps between metrics records", type=positive_int)   # metrics.jsonl
+    max_nonfinite: int = setting(5, "consecutive non-finite steps that stop the run with an error")
+    progress: bool = setting(True, "rank 0: a tqdm bar on a terminal, else a log line every 30 s")
 
     def __post_init__(self):
         ok = {"epochs": self.epochs >= 0, "batch_size": self.batch_size >= 1, "accum_steps": self.accum_steps >= 1,
@@ -92,7 +92,6 @@ class TrainConfig:
         bad = [k for k, good in ok.items() if not good]
         if bad:
             raise ValueError("TrainConfig: invalid " + ", ".join(f"{k}={getattr(self, k)!r}" for k in bad))
-
 
 # %% ../nbs/13_train.ipynb #5379d5ef
 @patch
@@ -338,7 +337,7 @@ def truncate_metrics(path: Path, step: int) -> None:
 
 
 # %% ../nbs/13_train.ipynb #e536887e
-def plot_metrics(records: list[dict], title: str | None = None) -> Figure:
+def plot_metrics(records: list[dict], title: str | None = None) -> "Figure":
     "Loss curves (total, reconstruction, contrastive) and the learning rate against the optimiser step."
     from matplotlib.figure import Figure   # here, not at the top: keeps `import core_ecg.train` (and the CLI) quick
     rows = [r for r in records if r.get("loss") is not None]
