@@ -18,7 +18,7 @@ import warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import torch
@@ -27,6 +27,9 @@ from fastcore.basics import patch
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure   # plot_metrics imports it when called: keeps `import core_ecg.train` quick
 
 import core_ecg
 from .cache import ECGCache, ECGDataset, is_test_split, open_cache
@@ -337,7 +340,7 @@ def truncate_metrics(path: Path, step: int) -> None:
 
 
 # %% ../nbs/13_train.ipynb #e536887e
-def plot_metrics(records: list[dict], title: str | None = None) -> "Figure":
+def plot_metrics(records: list[dict], title: str | None = None) -> Figure:
     "Loss curves (total, reconstruction, contrastive) and the learning rate against the optimiser step."
     from matplotlib.figure import Figure   # here, not at the top: keeps `import core_ecg.train` (and the CLI) quick
     rows = [r for r in records if r.get("loss") is not None]
