@@ -340,7 +340,7 @@ def truncate_metrics(path: Path, step: int) -> None:
 
 
 # %% ../nbs/13_train.ipynb #e536887e
-def plot_metrics(records: list[dict], title: str | None = None) -> Figure:
+def plot_metrics(records: list[dict], title: str | None = None) -> "Figure":
     "Loss curves (total, reconstruction, contrastive) and the learning rate against the optimiser step."
     from matplotlib.figure import Figure   # here, not at the top: keeps `import core_ecg.train` (and the CLI) quick
     rows = [r for r in records if r.get("loss") is not None]
