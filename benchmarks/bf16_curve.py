@@ -12,7 +12,6 @@ Prints one JSON line per run and one comparison line.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 

@@ -172,14 +172,14 @@ def random_init(cfg: CoReConfig, seed: int = 0) -> CoReECG:
 
 # %% ../nbs/15_probe.ipynb #3ec5c58a
 def load_encoder(checkpoint: str | Path | CoReECG) -> CoReECG:
-    "A CoReECG from a checkpoint path (`CoReECG.from_checkpoint`), or the model itself."
+    "A CoReECG from a checkpoint path (`from_checkpoint`), or the model itself."
     return checkpoint if isinstance(checkpoint, CoReECG) else from_checkpoint(checkpoint)
 
 
 # %% ../nbs/15_probe.ipynb #c886042e
 def encoder_features(model: CoReECG, cache: ECGCache, indices: np.ndarray, leads=None, pool: str | None = None,
                      batch_size: int = 128, chunk: int = 1024, bf16: bool = False) -> np.ndarray:
-    "Frozen global vectors `(len(indices), G)` float32 of `cache` records on `leads` via `model.embed` (batched, streamed)."
+    "Frozen global vectors `(len(indices), G)` float32 of `cache` records on `leads` via `embed` (batched, streamed)."
     names = parse_leads(leads)
     preprocess = cache.fs != model.cfg.fs or cache.n_samples != model.cfg.n_samples
     device = next(model.parameters()).device.type
