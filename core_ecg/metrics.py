@@ -18,7 +18,7 @@ from sklearn.metrics import precision_recall_curve, roc_auc_score
 
 # %% auto #0
 __all__ = ['CHALLENGE_NORMAL', 'per_class_auroc', 'macro_auroc', 'rank_auroc', 'f1_thresholds', 'per_class_f1', 'BootstrapResult',
-           'bootstrap_auroc', 'paired_bootstrap', 'challenge2021_weights', 'challenge_metric']
+           'bootstrap_auroc', 'paired_bootstrap_mean', 'paired_bootstrap', 'challenge2021_weights', 'challenge_metric']
 
 # %% ../nbs/14_metrics.ipynb #c00b41b7
 def per_class_auroc(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -121,23 +121,32 @@ def bootstrap_auroc(y: np.ndarray, scores: np.ndarray, n_boot: int = 1000, seed:
     return BootstrapResult(est, float(low), float(high), len(vals))
 
 
+# %% ../nbs/14_metrics.ipynb #feb643b2
+def paired_bootstrap_mean(y: np.ndarray, scores_a: Sequence[np.ndarray], scores_b: Sequence[np.ndarray], n_boot: int = 1000,
+                          seed: int = 0, alpha: float = 0.05) -> BootstrapResult:
+    "Mean over pairs i of macro AUROC(A_i) minus macro AUROC(B_i), all pairs on the same record resamples; paired percentile interval and two-sided p-value."
+    if len(scores_a) != len(scores_b) or not len(scores_a):
+        raise ValueError(f"paired_bootstrap_mean: {len(scores_a)} score matrices against {len(scores_b)}; pass one B per A")
+    y = np.asarray(y, dtype=np.float64)
+    sa, sb = ([np.asarray(s, dtype=np.float64) for s in side] for side in (scores_a, scores_b))
+    keep = _scored_classes(y, *sa, *sb)
+    if not keep.any():
+        return BootstrapResult(math.nan, math.nan, math.nan, 0, math.nan)
+    est = np.mean([macro_auroc(y[:, keep], a[:, keep])[0] - macro_auroc(y[:, keep], b[:, keep])[0] for a, b in zip(sa, sb)])
+    vals = _bootstrap_macro(y[:, keep], [s[:, keep] for s in sa + sb], n_boot, seed)
+    if len(vals) == 0:
+        return BootstrapResult(float(est), math.nan, math.nan, 0, math.nan)
+    diff = vals[:, :len(sa)].mean(1) - vals[:, len(sa):].mean(1)
+    low, high = np.quantile(diff, [alpha / 2, 1 - alpha / 2])
+    p = min(1.0, 2 * min((diff <= 0).mean(), (diff >= 0).mean()))
+    return BootstrapResult(float(est), float(low), float(high), len(diff), float(p))
+
+
 # %% ../nbs/14_metrics.ipynb #756aedbe
 def paired_bootstrap(y: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray, n_boot: int = 1000, seed: int = 0,
                      alpha: float = 0.05) -> BootstrapResult:
     "Macro AUROC of A minus B on the same records, with a paired percentile interval and a two-sided p-value."
-    y = np.asarray(y, dtype=np.float64)
-    sa, sb = np.asarray(scores_a, dtype=np.float64), np.asarray(scores_b, dtype=np.float64)
-    keep = _scored_classes(y, sa, sb)
-    if not keep.any():
-        return BootstrapResult(math.nan, math.nan, math.nan, 0, math.nan)
-    est = macro_auroc(y[:, keep], sa[:, keep])[0] - macro_auroc(y[:, keep], sb[:, keep])[0]
-    vals = _bootstrap_macro(y[:, keep], [sa[:, keep], sb[:, keep]], n_boot, seed)
-    if len(vals) == 0:
-        return BootstrapResult(est, math.nan, math.nan, 0, math.nan)
-    diff = vals[:, 0] - vals[:, 1]
-    low, high = np.quantile(diff, [alpha / 2, 1 - alpha / 2])
-    p = min(1.0, 2 * min((diff <= 0).mean(), (diff >= 0).mean()))
-    return BootstrapResult(float(est), float(low), float(high), len(diff), float(p))
+    return paired_bootstrap_mean(y, [scores_a], [scores_b], n_boot=n_boot, seed=seed, alpha=alpha)
 
 
 # %% ../nbs/14_metrics.ipynb #89e18c3d

@@ -27,7 +27,7 @@ from .cache import label_fraction, open_cache, write_cache
 from .core import write_atomic
 from .evaluate import EvalConfig, evaluate
 from .finetune import FinetuneConfig
-from .metrics import bootstrap_auroc, paired_bootstrap, per_class_auroc, per_class_f1
+from .metrics import bootstrap_auroc, paired_bootstrap, paired_bootstrap_mean, per_class_auroc, per_class_f1
 from .probe import encoder_features, linear_probe, load_encoder
 from .model import CoReConfig
 from .train import TrainConfig, latest_checkpoint, step_flops
@@ -41,12 +41,13 @@ __all__ = ['log', 'FULL', 'FLAGGED', 'AXES', 'LEAD_SETS', 'ENCODERS', 'VARIANTS'
            'probe_checkpoint', 'harness_unit', 'finetune_config', 'harness_baselines', 'units_dir', 'do_unit',
            'pretrained_unit', 'compare_rows', 'encoder_kind', 'Results', 'PlannedRun', 'main_runs', 'seed_runs',
            'pretraining_commands', 'add_pretrained', 'main_axis', 'other_axes', 'study', 'anchor_rows',
-           'add_differences', 'step_gflop', 'add_costs', 'write_results', 'missing', 'fmt', 'ci_text', 'diff_text',
-           'md_table', 'plot_components', 'plot_fractions', 'plot_leads', 'not_run', 'protocol_lines', 'axis_table',
-           'components_section', 'cost_section', 'global_cond_section', 'pooling_section', 'versus_full_section',
-           'per_class_section', 'seeds_section', 'study_command', 'report_argv', 'commands_section', 'timings_section',
-           'args_batch', 'seeds_sentence', 'readme_paragraph', 'readme_summary', 'markdown_report', 'csv_list',
-           'add_budget_args', 'add_evaluation_args', 'build_parser', 'parse_args', 'main']
+           'add_differences', 'seed_mean_differences', 'step_gflop', 'add_costs', 'write_results', 'missing', 'fmt',
+           'ci_text', 'diff_text', 'md_table', 'plot_components', 'plot_fractions', 'plot_leads', 'not_run',
+           'protocol_lines', 'axis_table', 'components_section', 'cost_section', 'global_cond_section',
+           'pooling_section', 'versus_full_section', 'per_class_section', 'seeds_section', 'study_command',
+           'report_argv', 'commands_section', 'timings_section', 'args_batch', 'seeds_sentence', 'readme_paragraph',
+           'readme_summary', 'markdown_report', 'csv_list', 'add_budget_args', 'add_evaluation_args', 'build_parser',
+           'parse_args', 'main']
 
 # %% ../nbs/20_study.ipynb #b77c73e1
 FULL = {k: getattr(CoReConfig, k) for k in ("masking", "time_ratio", "lead_ratio", "target_ratio", "augmentation",
@@ -472,6 +473,28 @@ def add_differences(rows: list[dict], scores: dict, y: np.ndarray, n_boot: int, 
             d = paired_bootstrap(y, scores[r["run"]], scores[b], n_boot=n_boot, seed=boot_seed)
             r.update({f"d_{prefix}": d.estimate, f"d_{prefix}_low": d.low, f"d_{prefix}_high": d.high, f"p_{prefix}": d.p_value})
 
+# %% ../nbs/20_study.ipynb #e4080ebc
+def seed_mean_differences(rows: list[dict], scores: dict, y: np.ndarray, n_boot: int, boot_seed: int) -> list[dict]:
+    "Per encoder repeated over seeds (and paired on at least 2): mean over shared seeds of its val difference to random-init (d_random) and CoRe-ECG (d_full)."
+    val = [r for r in rows if r["select"] == "val" and "@" not in r["name"]]
+    run_of = {(r["encoder"], r["seed"]): r["run"] for r in val}
+    repeated = dict.fromkeys(r["encoder"] for r in val if r.get("group") == "seeds" and r["encoder"] != "random")
+    out = []
+    for enc in repeated:
+        row = {"encoder": enc}
+        for ref, prefix in (("random", "random"), ("core_ecg", "full")):
+            seeds = sorted(s for e, s in run_of if e == enc and (ref, s) in run_of)
+            if ref == enc or len(seeds) < 2:
+                continue
+            d = paired_bootstrap_mean(y, [scores[run_of[enc, s]] for s in seeds], [scores[run_of[ref, s]] for s in seeds],
+                                      n_boot=n_boot, seed=boot_seed)
+            row.update({f"d_{prefix}": d.estimate, f"d_{prefix}_low": d.low, f"d_{prefix}_high": d.high,
+                        f"p_{prefix}": d.p_value, f"seeds_{prefix}": " ".join(map(str, seeds))})
+        if len(row) > 1:                                                        # some seeds to pair
+            out.append(row)
+    return out
+
+
 # %% ../nbs/20_study.ipynb #69a1ed55
 def step_gflop(switches: dict, budget: Budget, data: Path, probe_batch: int = 8) -> float:
     """GFLOP of one pretraining step of a variant at the budget's batch size: `core_ecg.train.step_flops` (forward and
@@ -495,7 +518,7 @@ def add_costs(rows: list[dict], args) -> None:
 
 # %% ../nbs/20_study.ipynb #6e813432
 def write_results(args, tables: dict, scores: dict, y: np.ndarray, timings: list, seconds: float) -> None:
-    "ablation.csv, fractions.csv, leads.csv, one plot per axis and ablation.md from the collected rows."
+    "ablation.csv, fractions.csv, leads.csv, seeds.csv, one plot per axis and ablation.md from the collected rows."
     out = args.report_dir or args.out
     out.mkdir(parents=True, exist_ok=True)
     add_costs(tables["main"], args)
@@ -515,8 +538,13 @@ def write_results(args, tables: dict, scores: dict, y: np.ndarray, timings: list
         plot_fractions(frac, out / "fractions.png")
     if len(leads):
         plot_leads(leads, out / "leads.png")
+    seeds = pd.DataFrame(seed_mean_differences(tables["main"], scores, y, args.n_boot, args.boot_seed))
+    if len(seeds):
+        seeds.to_csv(out / "seeds.csv", index=False)
+    else:
+        (out / "seeds.csv").unlink(missing_ok=True)                          # no stale table from an earlier call
     if len(main):
-        (out / "ablation.md").write_text(markdown_report(args, main, frac, leads, timings, seconds))
+        (out / "ablation.md").write_text(markdown_report(args, main, frac, leads, timings, seconds, seeds))
     log.info("wrote %s", ", ".join(sorted(p.name for p in out.glob("*.*"))))
 
 # %% ../nbs/20_study.ipynb #fd0d6869
@@ -741,20 +769,33 @@ def per_class_section(val: pd.DataFrame, label_cols: list[str]) -> list[str]:
                      [[f"`{n}`"] + [fmt(val.loc[n, c]) for c in label_cols] for n in val.index if val.loc[n, "group"] != "seeds"]), ""]
 
 # %% ../nbs/20_study.ipynb #070ed0dc
-def seeds_section(val: pd.DataFrame) -> list[str]:
-    "Mean ± sd over seeds of every encoder the seeds axis repeated, and each seed's row (only if the seeds axis ran)."
+def seeds_section(val: pd.DataFrame, seeds: pd.DataFrame | None = None) -> list[str]:
+    "Mean ± sd over seeds of every encoder the seeds axis repeated, its differences averaged over seeds, and each seed's row."
     kinds = val[val.group == "seeds"].encoder.unique()
-    seeds = val[val.encoder.isin(kinds) & ~val.name.str.contains("@", regex=False)]
+    runs = val[val.encoder.isin(kinds) & ~val.name.str.contains("@", regex=False)]
     if not len(kinds):
         return []
-    agg = seeds.groupby("encoder", sort=False).macro_auroc.agg(["mean", "std", "count"])
+    agg = runs.groupby("encoder", sort=False).macro_auroc.agg(["mean", "std", "count"])
+    per_seed = lambda enc: ", ".join("n/a" if missing(d) else f"{d:+.3f}" for d in
+                                     runs[runs.encoder == enc].sort_values("seed").get("d_full", pd.Series(dtype=float)))
+    pooled = [] if seeds is None or not len(seeds) else [
+        "Each encoder against random-init and against CoRe-ECG, each seed paired with the same seed of the reference and "
+        "the differences averaged over the seeds both have, on one set of val-record resamples (the CI covers val "
+        "sampling; the per-seed differences show the variance of pretraining):", "",
+        md_table(["encoder", "seeds", "Δ vs random-init, mean over seeds [95 % CI]", "Δ vs CoRe-ECG, mean over seeds [95 % CI]",
+                  "Δ vs CoRe-ECG, each seed"],
+                 [[r.encoder, str(r.get("seeds_full") if not missing(r.get("seeds_full")) else r.get("seeds_random")),
+                   diff_text(r), diff_text(r, "full"), per_seed(r.encoder) if not missing(r.get("d_full")) else "-"]
+                  for _, r in seeds.iterrows()]), ""]
     return ["## Seeds (pretraining seed = initialisation seed; C by val)", "",
             md_table(["encoder", "macro AUROC mean ± sd", "seeds"],
                      [[k, f"{a['mean']:.3f} ± {a['std']:.3f}", str(int(a['count']))] for k, a in agg.iterrows()]), "",
+            *pooled,
             md_table(["run", "seed", "macro AUROC [95 % CI]", "Δ vs random-init of the same seed",
                       "Δ vs CoRe-ECG of the same seed"],
                      [[f"`{n}`", str(r.seed), ci_text(r), diff_text(r), diff_text(r, "full")]
-                      for n, r in seeds[seeds.encoder != "random"].sort_values(["encoder", "seed"]).iterrows()]), ""]
+                      for n, r in runs[runs.encoder != "random"].sort_values(["encoder", "seed"]).iterrows()]), ""]
+
 
 # %% ../nbs/20_study.ipynb #8b3c4ffd
 STUDY_SCRIPT = "scripts/ablation.py"   # what the report names as the study's command
@@ -855,8 +896,9 @@ def readme_summary(val: pd.DataFrame, missing_parts: list[str]) -> list[str]:
             md_table(["run", "what", "val macro AUROC [95 % CI]", "Δ vs random-init [95 % CI]"], rows), ""]
 
 # %% ../nbs/20_study.ipynb #530bb482
-def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.DataFrame, timings: list, seconds: float) -> str:
-    "ablation.md: protocol and budget, tables with CIs and paired differences, commands, timings, README summary."
+def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.DataFrame, timings: list, seconds: float,
+                    seeds: pd.DataFrame | None = None) -> str:
+    "ablation.md: protocol and budget, tables with CIs and paired differences (`seeds`: `seed_mean_differences`), commands, timings, README summary."
     label_cols = [c for c in main.columns if c.startswith("auroc_")]
     val = main[main["select"] == "val"].set_index("name", drop=False)
     cv = main[main["select"] == "cv"].set_index("name", drop=False)
@@ -866,7 +908,7 @@ def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.Data
              "## Protocol and budget", "", *protocol_lines(args, int(val.n_train.iloc[0]), int(val.n_val.iloc[0]), main),
              *([f"- **Not run** in these results (no rows, no claims): {', '.join(missing_parts)}."] if missing_parts else []), ""]
     lines += components_section(val, cv) + cost_section(val) + global_cond_section(val, cv) + pooling_section(val, cv)
-    lines += versus_full_section(val) + per_class_section(val, label_cols) + seeds_section(val)
+    lines += versus_full_section(val) + per_class_section(val, label_cols) + seeds_section(val, seeds)
     if len(frac):
         lines += ["## Label fractions (12 leads)", "", axis_table(frac, "fraction"), ""]
     if len(leads):
@@ -900,7 +942,7 @@ Axes
              of pretraining more than making [CLS] informative?).
   seeds      full CoRe-ECG (and any --seed-variants) and random-init with more seeds (pretraining seed = init seed).
 
-Outputs in RESULTS (default results/): ablation.csv, fractions.csv, leads.csv, ablation.md (tables with CIs, the
+Outputs in RESULTS (default results/): ablation.csv, fractions.csv, leads.csv, seeds.csv, ablation.md (tables with CIs, the
 command of every row, timings, and a "README summary"), ablation.png, fractions.png, leads.png. Resumable: a unit
 whose result file exists is skipped, an interrupted pretraining is continued with --resume.
 
