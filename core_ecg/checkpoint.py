@@ -11,11 +11,11 @@ from pathlib import Path
 import torch
 
 from .core import write_atomic
-from .model import CoReConfig, CoReECG
+from .model import ENCODER_PARTS, CoReConfig, CoReECG
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'PRETRAINED', 'DEFAULT_PRETRAINED', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
-           'to_checkpoint', 'model_from_state', 'from_checkpoint', 'pretrained_path', 'from_pretrained']
+           'to_checkpoint', 'model_from_state', 'warm_start', 'from_checkpoint', 'pretrained_path', 'from_pretrained']
 
 # %% ../nbs/08_checkpoint.ipynb #068c4c0c
 CHECKPOINT_FORMAT = "core_ecg/1"
@@ -67,6 +67,24 @@ def model_from_state(ckpt: dict, path="checkpoint") -> CoReECG:
     except (ValueError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{path}: model_config and weights do not make a CoReECG: {e}") from e
     return model.eval()
+
+# %% ../nbs/08_checkpoint.ipynb #033181c5
+def warm_start(model: CoReECG, ckpt: dict, path="checkpoint") -> list[str]:
+    "Load checkpoint `ckpt`'s weights into `model`: the encoder must fit, other parts load if they fit whole; returns the parts left at init."
+    if "model" not in ckpt:
+        raise CheckpointError(f"{path}: no 'model' entry; not a model checkpoint")
+    src, own = ckpt["model"], model.state_dict()
+    fits = lambda k: k in src and src[k].shape == own[k].shape
+    parts: dict[str, list[str]] = {}
+    for k in own:
+        parts.setdefault(k.split(".")[0], []).append(k)
+    if bad := [k for p in ENCODER_PARTS for k in parts.get(p, []) if not fits(k)]:
+        found = tuple(src[bad[0]].shape) if bad[0] in src else "no such weight"
+        raise CheckpointError(f"{path}: its encoder does not fit this model ({bad[0]}: checkpoint {found}, model "
+                              f"{tuple(own[bad[0]].shape)}); the model's size and input (fs, seconds, patch) must be the checkpoint's")
+    fresh = [p for p, keys in parts.items() if not all(map(fits, keys))]
+    model.load_state_dict({k: src[k] for p, keys in parts.items() if p not in fresh for k in keys}, strict=False)
+    return fresh
 
 # %% ../nbs/08_checkpoint.ipynb #27f52ab9
 def from_checkpoint(path, map_location="cpu") -> CoReECG:

@@ -23,7 +23,7 @@ from .readers import detect_source
 from .demo import run_demo
 from .embedfile import LAYOUTS, count_rejected, embed_file
 from .export import EXPORT_FORMATS, ExportError, export
-from .checkpoint import CheckpointError
+from .checkpoint import CheckpointError, load_checkpoint, pretrained_path
 from .model import CHOICES, CoReConfig, PRESETS
 from .train import NonFiniteLossError, TrainConfig, latest_checkpoint, pretrain
 
@@ -220,7 +220,7 @@ METHOD_FLAGS = ("masking", "time_ratio", "lead_ratio", "target_ratio", "augmenta
 MODEL_FLAGS = METHOD_FLAGS + ("patch_seconds",)                                                  # CoReConfig fields
 BUDGET_FLAGS = ("epochs", "max_minutes", "max_steps", "batch_size", "accum_steps", "lr", "warmup_steps", "weight_decay", "seed")
 HARDWARE_FLAGS = ("device", "bf16", "num_workers", "ckpt_every", "log_every")
-TRAIN_FLAGS = BUDGET_FLAGS + ("split",) + HARDWARE_FLAGS                                          # TrainConfig fields
+TRAIN_FLAGS = BUDGET_FLAGS + ("split", "init") + HARDWARE_FLAGS                                          # TrainConfig fields
 
 # %% ../nbs/19_cli.ipynb #15d11115
 def cache_input(data: str | Path) -> dict:
@@ -230,17 +230,22 @@ def cache_input(data: str | Path) -> dict:
 
 # %% ../nbs/19_cli.ipynb #f6ae408c
 def run_configs(args) -> tuple[CoReConfig, TrainConfig]:
-    "Model and training configs from the flags; with --resume, flags not given keep the run's saved values."
+    """Model and training configs from the flags; with --resume, flags not given keep the run's saved values; a new
+    run with --init CKPT (and no --preset) gets the model of CKPT, at the cache's input."""
     found = latest_checkpoint(args.out) if args.resume and args.out.is_dir() else None
     saved = found[0] if found else {}
     model_over = flag_values(args, MODEL_FLAGS)
     model_over.update(typed_overrides(args.set, CoReConfig))
-    if args.preset or "model_config" not in saved:
+    if args.preset or ("model_config" not in saved and not args.init):
         model_cfg = CoReConfig.preset(args.preset or "tiny", **{**cache_input(args.data), **model_over})
+    elif "model_config" not in saved:
+        source = load_checkpoint(pretrained_path(args.init))["model_config"]
+        model_cfg = CoReConfig.from_dict({**source, **cache_input(args.data), **model_over})
     else:
         model_cfg = CoReConfig.from_dict({**saved["model_config"], **model_over})
     base = {**saved.get("train_config", TrainConfig().to_dict()), "max_steps": None, "progress": True}
     return model_cfg, TrainConfig.from_dict({**base, **flag_values(args, TRAIN_FLAGS)})
+
 
 # %% ../nbs/19_cli.ipynb #dc82864c
 def cmd_pretrain(args) -> int:
@@ -273,12 +278,14 @@ last.pt (newest checkpoint), step_XXXXXX.pt (snapshots), metrics.jsonl, loss.png
 The model's input is the cache's sampling rate and record length unless --set fs=... / --set seconds=... say otherwise.
 Stops after --epochs or --max-minutes, whichever comes first, always with a checkpoint. Killed? Run the same
 command with --resume: it continues exactly where it stopped. --epochs 0 writes an untrained checkpoint.
+--init CKPT starts a new run from the weights of a checkpoint or shipped model (and, without --preset, its model).
 Many GPUs or nodes: start this command with torchrun (torchrun --nproc_per_node 8 -m core_ecg.cli pretrain ...).
 
 examples:
   core-ecg pretrain --data cache/ptbxl100 --out runs/tiny --max-minutes 30
   core-ecg pretrain --data cache/ptbxl100 --out runs/tiny --max-minutes 60 --resume
   core-ecg pretrain --data cache/ptbxl100 --out runs/no_stdm --masking random --epochs 50
+  core-ecg pretrain --data cache/mine100 --out runs/adapted --init tiny-ptbxl100 --max-minutes 30
   core-ecg pretrain --data cache/ptbxl100 --out runs/wide --set dim=256 --set depth=8 --set heads=8"""
 
 # %% ../nbs/19_cli.ipynb #ed2e1758
@@ -288,7 +295,7 @@ def add_pretrain(sub, parents: list) -> None:
     g = p.add_argument_group("data and run folder")
     g.add_argument("--data", required=True, type=existing, help="cache folder made by `core-ecg prepare`")
     g.add_argument("--out", required=True, type=Path, help="run folder (created)")
-    add_config_flags(g, TrainConfig, ("split",), unset=True)
+    add_config_flags(g, TrainConfig, ("split", "init"), unset=True)
     g.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
     g = p.add_argument_group("model")
     g.add_argument("--preset", choices=tuple(PRESETS), default=None, help="model size (default: tiny, or the resumed run's)")

@@ -20,14 +20,13 @@ from torch import Tensor, nn
 from .cache import ECGCache, ECGDataset
 from .core import lead_positions, parse_leads, setting
 from .metrics import f1_thresholds, macro_auroc
-from .model import CoReECG
+from .model import ENCODER_PARTS, CoReECG
 from .optim import make_optimizer, make_scheduler
 
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'ENCODER_PARTS', 'ECGClassifier', 'classifier_layer', 'FinetuneConfig', 'FinetuneResult', 'predict',
-           'finetune']
+__all__ = ['logger', 'ECGClassifier', 'classifier_layer', 'FinetuneConfig', 'FinetuneResult', 'predict', 'finetune']
 
 # %% ../nbs/16_finetune.ipynb #e76f87b2
 class ECGClassifier(nn.Module):
@@ -44,8 +43,6 @@ class ECGClassifier(nn.Module):
 
 
 # %% ../nbs/16_finetune.ipynb #9ad22776
-ENCODER_PARTS = ("patch_embed", "lead_embed", "cls_token", "blocks", "norm")   # what encode() uses
-
 def classifier_layer(model: ECGClassifier) -> Callable[[str], int | None]:
     "Layer of each parameter for layer-wise lr decay: embeddings and [CLS] 0, block i i + 1, final norm and head depth + 1; None outside encode()."
     depth = len(model.encoder.blocks)

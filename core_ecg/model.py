@@ -17,8 +17,8 @@ from torch import Tensor, nn
 from .core import LEADS, positive_float, ratio, setting
 
 # %% auto #0
-__all__ = ['PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'CoReConfig', 'sincos_embedding', 'attention', 'Attention',
-           'mlp', 'Block', 'CrossBlock', 'visible_index', 'hidden_index', 'CoReECG']
+__all__ = ['PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'ENCODER_PARTS', 'CoReConfig', 'sincos_embedding',
+           'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index', 'hidden_index', 'CoReECG']
 
 # %% ../nbs/07_model.ipynb #4f207185
 PRESETS: dict[str, dict] = {
@@ -281,6 +281,9 @@ class CoReECG(nn.Module):
             self.projector = nn.Sequential(nn.Linear(cfg.global_dim, cfg.proj_hidden), nn.GELU(),
                                            nn.Linear(cfg.proj_hidden, cfg.proj_dim))
         self.reset_parameters()
+
+# %% ../nbs/07_model.ipynb #bc6d63c8
+ENCODER_PARTS = ("patch_embed", "lead_embed", "cls_token", "blocks", "norm")   # what encode() uses
 
 # %% ../nbs/07_model.ipynb #b549a801
 @patch

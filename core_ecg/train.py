@@ -36,7 +36,7 @@ from .cache import ECGCache, ECGDataset, is_test_split, open_cache
 from .core import ECGInputError, count, positive_float, positive_int, progress_bar, setting
 from .loss import LOSS_TERMS, pretrain_loss
 from .optim import WarmupCosine, make_optimizer, make_scheduler
-from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, pretrained_path, save_checkpoint, warm_start
 from .model import CoReConfig, CoReECG
 from .stdm import make_mask
 
@@ -71,6 +71,8 @@ class TrainConfig:
     seed: int = setting(0, "random seed", type=int)
     split: str | None = setting(None, "pretrain on these splits of the cache, e.g. train or train,val", metavar="SPLITS",
                                 shown="every split but test")
+    init: str | None = setting(None, "start from the weights of this checkpoint or shipped model (fresh optimiser and "
+                               "schedule; not used when resuming)", metavar="CKPT")   # core_ecg.checkpoint.warm_start
     num_workers: int | None = setting(None, "DataLoader workers", type=count, shown="0 on CPU")   # CUDA: min(8, cores/process)
     bf16: bool | None = setting(None, "bfloat16 autocast", shown="on where the hardware has bf16 units")
     deterministic: bool | None = setting(None, "deterministic kernels; None = on for CPU, off for CUDA (speed)")
@@ -729,11 +731,15 @@ def run_loop(run: Run, metrics) -> None:
 # %% ../nbs/13_train.ipynb #64ffe65d
 def prepare_run(data, out: Path, model_cfg: CoReConfig, train_cfg: TrainConfig, rt: Runtime,
                 found: tuple[dict, Path] | None, resume: bool) -> Run:
-    "`build_run`, restored from `found` (checkpoint, path) if any; rank 0 writes config.json and resets metrics.jsonl."
+    "`build_run`, restored from `found` (checkpoint, path) if any, else warm-started from `train_cfg.init` if set; rank 0 writes config.json and resets metrics.jsonl."
     run = build_run(data, out, model_cfg, train_cfg, rt)
     if found:
         restore_run(run, *found)
         log.info("resuming %s from %s at step %d (epoch %d)", out, found[1].name, run.state.step, run.state.epoch)
+    elif train_cfg.init:
+        source = pretrained_path(train_cfg.init)
+        fresh = warm_start(run.model, load_checkpoint(source), source)
+        log.info("%s: starting from the weights of %s%s", out, source, f" ({', '.join(fresh)} at their init)" if fresh else "")
     elif resume:
         log.info("%s: no checkpoint yet, starting from scratch", out)
     if rt.is_main:
