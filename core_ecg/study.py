@@ -30,24 +30,24 @@ from .finetune import FinetuneConfig
 from .metrics import bootstrap_auroc, paired_bootstrap, paired_bootstrap_mean, per_class_auroc, per_class_f1
 from .probe import encoder_features, linear_probe, load_encoder
 from .model import CoReConfig
-from .train import TrainConfig, latest_checkpoint, step_flops
+from .train import TrainConfig, latest_checkpoint, read_metrics, step_flops
 
 log = logging.getLogger("ablation")   # the study's log name since it was a script (main() quiets "core_ecg", not this)
 
 # %% auto #0
 __all__ = ['log', 'FULL', 'FLAGGED', 'AXES', 'LEAD_SETS', 'ENCODERS', 'VARIANTS', 'BY_NAME', 'SUPERVISED_CMD', 'HANDCRAFTED_CMD',
-           'AXIS_CMD', 'STUDY_SCRIPT', 'STUDY_HELP', 'Variant', 'Budget', 'pretrain_args', 'command_text',
-           'checkpoint_step', 'pretrain_command', 'run_pretrain', 'run_summary', 'Unit', 'metric_row', 'subset_cache',
-           'probe_checkpoint', 'harness_unit', 'finetune_config', 'harness_baselines', 'units_dir', 'do_unit',
-           'pretrained_unit', 'compare_rows', 'encoder_kind', 'Results', 'PlannedRun', 'main_runs', 'seed_runs',
-           'pretraining_commands', 'add_pretrained', 'main_axis', 'other_axes', 'study', 'anchor_rows',
+           'AXIS_CMD', 'CURVE_STEPS', 'STUDY_SCRIPT', 'STUDY_HELP', 'Variant', 'Budget', 'pretrain_args',
+           'command_text', 'checkpoint_step', 'pretrain_command', 'run_pretrain', 'run_summary', 'Unit', 'metric_row',
+           'subset_cache', 'probe_checkpoint', 'harness_unit', 'finetune_config', 'harness_baselines', 'units_dir',
+           'do_unit', 'pretrained_unit', 'compare_rows', 'encoder_kind', 'Results', 'PlannedRun', 'main_runs',
+           'seed_runs', 'pretraining_commands', 'add_pretrained', 'main_axis', 'other_axes', 'study', 'anchor_rows',
            'add_differences', 'seed_mean_differences', 'step_gflop', 'add_costs', 'write_results', 'missing', 'fmt',
-           'ci_text', 'diff_text', 'md_table', 'plot_components', 'plot_fractions', 'plot_leads', 'not_run',
-           'protocol_lines', 'axis_table', 'components_section', 'cost_section', 'global_cond_section',
-           'pooling_section', 'versus_full_section', 'per_class_section', 'seeds_section', 'study_command',
-           'report_argv', 'commands_section', 'timings_section', 'args_batch', 'seeds_sentence', 'readme_paragraph',
-           'readme_summary', 'markdown_report', 'csv_list', 'add_budget_args', 'add_evaluation_args', 'build_parser',
-           'parse_args', 'main']
+           'ci_text', 'diff_text', 'md_table', 'plot_components', 'loss_curves', 'plot_curves', 'plot_fractions',
+           'plot_leads', 'not_run', 'protocol_lines', 'axis_table', 'components_section', 'cost_section',
+           'global_cond_section', 'pooling_section', 'versus_full_section', 'per_class_section', 'seeds_section',
+           'curves_section', 'study_command', 'report_argv', 'commands_section', 'timings_section', 'args_batch',
+           'seeds_sentence', 'readme_paragraph', 'readme_summary', 'markdown_report', 'csv_list', 'add_budget_args',
+           'add_evaluation_args', 'build_parser', 'parse_args', 'main']
 
 # %% ../nbs/20_study.ipynb #b77c73e1
 FULL = {k: getattr(CoReConfig, k) for k in ("masking", "time_ratio", "lead_ratio", "target_ratio", "augmentation",
@@ -518,7 +518,7 @@ def add_costs(rows: list[dict], args) -> None:
 
 # %% ../nbs/20_study.ipynb #6e813432
 def write_results(args, tables: dict, scores: dict, y: np.ndarray, timings: list, seconds: float) -> None:
-    "ablation.csv, fractions.csv, leads.csv, seeds.csv, one plot per axis and ablation.md from the collected rows."
+    "ablation.csv, fractions.csv, leads.csv, seeds.csv, curves.csv, one plot per axis and of the curves, and ablation.md."
     out = args.report_dir or args.out
     out.mkdir(parents=True, exist_ok=True)
     add_costs(tables["main"], args)
@@ -539,12 +539,16 @@ def write_results(args, tables: dict, scores: dict, y: np.ndarray, timings: list
     if len(leads):
         plot_leads(leads, out / "leads.png")
     seeds = pd.DataFrame(seed_mean_differences(tables["main"], scores, y, args.n_boot, args.boot_seed))
-    if len(seeds):
-        seeds.to_csv(out / "seeds.csv", index=False)
-    else:
-        (out / "seeds.csv").unlink(missing_ok=True)                          # no stale table from an earlier call
+    curves = loss_curves(tables["main"], units_dir(args.out))
+    for name, frame in (("seeds", seeds), ("curves", curves)):
+        if len(frame):
+            frame.to_csv(out / f"{name}.csv", index=False)
+        else:
+            (out / f"{name}.csv").unlink(missing_ok=True)                      # no stale table from an earlier call
+    if len(curves):
+        plot_curves(curves, out / "curves.png")
     if len(main):
-        (out / "ablation.md").write_text(markdown_report(args, main, frac, leads, timings, seconds, seeds))
+        (out / "ablation.md").write_text(markdown_report(args, main, frac, leads, timings, seconds, seeds, curves))
     log.info("wrote %s", ", ".join(sorted(p.name for p in out.glob("*.*"))))
 
 # %% ../nbs/20_study.ipynb #fd0d6869
@@ -596,6 +600,38 @@ def plot_components(main: pd.DataFrame, path: Path) -> None:
     ax.set_xlabel("val macro AUROC (linear probe, C by val), 95 % bootstrap CI")
     ax.legend(loc="lower right", fontsize=7)
     ax.set_title("Ablation: one pretraining budget, frozen linear probe")
+    fig.tight_layout(); fig.savefig(path); plt.close(fig)
+
+# %% ../nbs/20_study.ipynb #7e8bf928
+def loss_curves(rows: list[dict], runs: Path) -> pd.DataFrame:
+    "Logged losses (step, loss, rec, con) of the run folder of every pretrained val row in `rows`, one row per run and step."
+    out = []
+    for r in rows:
+        path = runs / r["name"] / "metrics.jsonl"
+        if r["select"] != "val" or not r.get("steps") or not path.exists():
+            continue
+        for rec in read_metrics(path):
+            if rec.get("loss") is not None:
+                out.append(dict(name=r["name"], encoder=r["encoder"], seed=r["seed"], w_rec=r.get("w_rec"), w_con=r.get("w_con"),
+                                step=rec["step"], loss=rec["loss"], rec=rec["rec"], con=rec["con"]))
+    return pd.DataFrame(out)
+
+# %% ../nbs/20_study.ipynb #861afa8b
+def plot_curves(curves: pd.DataFrame, path: Path) -> None:
+    "Two panels: the reconstruction loss of the runs that reconstruct and the InfoNCE of those that contrast, by step."
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), dpi=80)
+    colors = dict(zip(curves.encoder.unique(), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
+    for ax, term, weight, label in ((axes[0], "rec", "w_rec", "reconstruction loss (1.0 = predicting zero)"),
+                                    (axes[1], "con", "w_con", "InfoNCE")):
+        for (name, enc, seed), g in curves[curves[weight] > 0].groupby(["name", "encoder", "seed"], sort=False):
+            ax.plot(g.step, g[term], color=colors[enc], ls=("-", "--", ":")[int(seed) % 3], lw=1.2,
+                    label=enc if seed == curves[curves.encoder == enc].seed.min() else None)
+        ax.set_xlabel("optimiser step"); ax.set_ylabel(label); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    axes[0].axhline(1.0, color="k", lw=0.6)
+    fig.suptitle("Pretraining losses (line style = seed)", fontsize=10)
     fig.tight_layout(); fig.savefig(path); plt.close(fig)
 
 # %% ../nbs/20_study.ipynb #bddd8a93
@@ -797,6 +833,26 @@ def seeds_section(val: pd.DataFrame, seeds: pd.DataFrame | None = None) -> list[
                       for n, r in runs[runs.encoder != "random"].sort_values(["encoder", "seed"]).iterrows()]), ""]
 
 
+# %% ../nbs/20_study.ipynb #b3e691bc
+CURVE_STEPS = (100, 250, 400)   # the steps, besides the last, at which the report lists each run's losses
+
+def curves_section(curves: pd.DataFrame | None) -> list[str]:
+    "The reconstruction loss and InfoNCE of every pretrained run at CURVE_STEPS and at its last logged step."
+    if curves is None or not len(curves):
+        return []
+    def at(g, term, step):                                   # the last logged value at or before `step`
+        done = g[g.step <= step]
+        return "-" if not len(done) or missing(done[term].iloc[-1]) or not g[term].any() else f"{done[term].iloc[-1]:.3f}"
+    rows = []
+    for (name, enc, seed), g in curves.groupby(["name", "encoder", "seed"], sort=False):
+        g = g.sort_values("step")
+        rows.append([f"`{name}`", str(seed)] + [at(g, "rec", s) for s in (*CURVE_STEPS, g.step.max())] +
+                    [at(g, "con", g.step.max()), str(int(g.step.max()))])
+    return ["## Learning curves", "",
+            "The losses each run logged (`curves.csv`, `curves.png`): reconstruction (1.0 = predicting zero on z-scored "
+            "leads) at fixed steps and at the end, and the final InfoNCE; `-` where a run has no such term.", "",
+            md_table(["run", "seed", *(f"rec @ {s}" for s in CURVE_STEPS), "rec, last", "InfoNCE, last", "last step"], rows), ""]
+
 # %% ../nbs/20_study.ipynb #8b3c4ffd
 STUDY_SCRIPT = "scripts/ablation.py"   # what the report names as the study's command
 
@@ -897,8 +953,8 @@ def readme_summary(val: pd.DataFrame, missing_parts: list[str]) -> list[str]:
 
 # %% ../nbs/20_study.ipynb #530bb482
 def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.DataFrame, timings: list, seconds: float,
-                    seeds: pd.DataFrame | None = None) -> str:
-    "ablation.md: protocol and budget, tables with CIs and paired differences (`seeds`: `seed_mean_differences`), commands, timings, README summary."
+                    seeds: pd.DataFrame | None = None, curves: pd.DataFrame | None = None) -> str:
+    "ablation.md: protocol and budget, tables with CIs and paired differences (`seeds`: `seed_mean_differences`), learning curves (`curves`: `loss_curves`), commands, timings, README summary."
     label_cols = [c for c in main.columns if c.startswith("auroc_")]
     val = main[main["select"] == "val"].set_index("name", drop=False)
     cv = main[main["select"] == "cv"].set_index("name", drop=False)
@@ -908,7 +964,7 @@ def markdown_report(args, main: pd.DataFrame, frac: pd.DataFrame, leads: pd.Data
              "## Protocol and budget", "", *protocol_lines(args, int(val.n_train.iloc[0]), int(val.n_val.iloc[0]), main),
              *([f"- **Not run** in these results (no rows, no claims): {', '.join(missing_parts)}."] if missing_parts else []), ""]
     lines += components_section(val, cv) + cost_section(val) + global_cond_section(val, cv) + pooling_section(val, cv)
-    lines += versus_full_section(val) + per_class_section(val, label_cols) + seeds_section(val, seeds)
+    lines += versus_full_section(val) + per_class_section(val, label_cols) + seeds_section(val, seeds) + curves_section(curves)
     if len(frac):
         lines += ["## Label fractions (12 leads)", "", axis_table(frac, "fraction"), ""]
     if len(leads):
@@ -942,8 +998,8 @@ Axes
              of pretraining more than making [CLS] informative?).
   seeds      full CoRe-ECG (and any --seed-variants) and random-init with more seeds (pretraining seed = init seed).
 
-Outputs in RESULTS (default results/): ablation.csv, fractions.csv, leads.csv, seeds.csv, ablation.md (tables with CIs, the
-command of every row, timings, and a "README summary"), ablation.png, fractions.png, leads.png. Resumable: a unit
+Outputs in RESULTS (default results/): ablation.csv, fractions.csv, leads.csv, seeds.csv, curves.csv, ablation.md (tables with CIs, the
+command of every row, timings, and a "README summary"), ablation.png, fractions.png, leads.png, curves.png. Resumable: a unit
 whose result file exists is skipped, an interrupted pretraining is continued with --resume.
 
 Examples
