@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 from .fda import augment
 from .model import CoReECG
-from .stdm import make_mask
+from .stdm import make_mask, token_kinds
 
 # %% auto #0
 __all__ = ['LOSS_TERMS', 'distributed_world', 'gather_with_grad', 'info_nce', 'patch_norm', 'masked_mse',
@@ -108,7 +108,8 @@ def pretrain_loss(model: CoReECG | nn.Module, x: Tensor, generator: torch.Genera
     rec, target = zero, None
     if out["pred"] is not None:
         target = net.patchify(x).repeat(n_views, 1, 1, 1)
-        rec = masked_mse(out["pred"], target, mask, cfg.norm_target)
+        scored = token_kinds(mask)["column"] if cfg.rec_tokens == "columns" else mask
+        rec = masked_mse(out["pred"], target, scored, cfg.norm_target)
     align = reconstruction_alignment(out["z_rec"], out["z"], cfg.tau) if out["z_rec"] is not None else zero
     result = {"loss": cfg.w_rec * rec + cfg.w_con * con + cfg.w_align * align, "rec": rec, "con": con, "align": align}
     if return_outputs:

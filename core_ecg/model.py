@@ -35,6 +35,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "augmentation": ("fda", "fda_joint", "naive", "none"),
     "global_cond": ("none", "own", "cross"),
     "decoder": ("cross", "self"),
+    "rec_tokens": ("hidden", "columns"),
 }
 
 # %% ../nbs/07_model.ipynb #78d0495b
@@ -76,6 +77,8 @@ class CoReConfig:
     w_align: float = setting(0.0, "weight of aligning the reconstruction's global vector with the other view's, 0 = off")
     tau: float = setting(0.1, "temperature of the contrastive (InfoNCE) loss")
     norm_target: bool = setting(False, "reconstruct each patch normalised (its mean and scale removed)")
+    rec_tokens: str = setting("hidden", "the hidden tokens the reconstruction loss scores: all, or only those of time "
+                              "columns hidden in every lead (no cross-lead shortcut)", choices=CHOICES["rec_tokens"])
 
     def __post_init__(self):
         self.validate()
@@ -136,6 +139,9 @@ def validate(self: CoReConfig) -> None:
     if self.w_align < 0 or (self.w_align > 0 and (self.w_rec == 0 or self.w_con == 0)):
         raise ValueError(f"CoReConfig: w_align={self.w_align} must be >= 0, and > 0 only with both w_rec and w_con > 0 "
                          f"(it aligns the reconstruction's global vector through the contrastive projector)")
+    if self.rec_tokens == "columns" and (self.masking != "stdm" or self.time_ratio == 0):
+        raise ValueError(f"CoReConfig: rec_tokens='columns' scores hidden time columns; it needs masking='stdm' with "
+                         f"time_ratio > 0, got masking={self.masking!r}, time_ratio={self.time_ratio}")
     if self.tau <= 0:
         raise ValueError(f"CoReConfig: tau={self.tau} must be > 0")
 

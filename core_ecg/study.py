@@ -51,7 +51,7 @@ __all__ = ['log', 'FULL', 'FLAGGED', 'AXES', 'LEAD_SETS', 'ENCODERS', 'VARIANTS'
 
 # %% ../nbs/20_study.ipynb #b77c73e1
 FULL = {k: getattr(CoReConfig, k) for k in ("masking", "time_ratio", "lead_ratio", "target_ratio", "augmentation",
-                                             "global_cond", "w_rec", "w_con", "decoder", "w_align")}   # the defaults: CoRe-ECG
+                                             "global_cond", "w_rec", "w_con", "decoder", "w_align", "rec_tokens")}   # the defaults: CoRe-ECG
 FLAGGED = ("masking", "time_ratio", "lead_ratio", "augmentation", "global_cond", "w_rec", "w_con")   # the rest go by --set
 AXES = ("main", "fractions", "leads", "pool", "seeds")
 LEAD_SETS = ("12", "limb", "precordial", "I", "II")
@@ -78,10 +78,14 @@ VARIANTS = (
     Variant("rec_stdm", "components", "reconstruction only, STDM masking", {"w_con": 0.0}),
     Variant("rec_random", "components", "reconstruction only, random patch masking (ST-MEM-style, same ratio)",
             {"w_con": 0.0, "masking": "random"}),
+    Variant("rec_columns", "components", "reconstruction only, scored on the hidden time columns alone (no cross-lead shortcut)",
+            {"w_con": 0.0, "rec_tokens": "columns"}),
     Variant("con_fda", "components", "contrastive only, FDA views", {"w_rec": 0.0}),
     Variant("con_naive", "components", "contrastive only, naive augmentations", {"w_rec": 0.0, "augmentation": "naive"}),
     Variant("no_fda", "components", "CoRe-ECG without FDA (naive augmentations)", {"augmentation": "naive"}),
     Variant("no_stdm", "components", "CoRe-ECG without STDM (random masking, same ratio)", {"masking": "random"}),
+    Variant("core_columns", "components", "CoRe-ECG with the reconstruction scored on the hidden time columns alone",
+            {"rec_tokens": "columns"}),
     Variant("cond_none", "global_cond", "global_cond none: the decoder never sees the global vector", {"global_cond": "none"}),
     Variant("cond_own", "global_cond", "global_cond own: each view decoded with its own global vector", {"global_cond": "own"}),
     Variant("align_rec", "global_cond", "plus the reconstruction's global vector aligned with the other view's (w_align 1)",
