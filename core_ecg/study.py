@@ -585,11 +585,13 @@ def md_table(header: list[str], rows: list[list[str]]) -> str:
 
 # %% ../nbs/20_study.ipynb #e419636f
 def plot_components(main: pd.DataFrame, path: Path) -> None:
-    "Horizontal bars: macro AUROC (C by val) with 95 % CIs per variant, baselines as reference lines."
+    "Horizontal bars: macro AUROC (C by val) with 95 % CIs per variant, baselines as reference lines (no file without such rows)."
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     val = main[(main["select"] == "val") & (main.group != "seeds")]
+    if not len(val):
+        return                                                   # a seeds-only call: nothing but extra seeds to draw
     pre = val[val.group != "baseline"]
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(pre) + 1.6), dpi=80)
     colors = {"components": "tab:blue", "global_cond": "tab:purple"}
