@@ -29,7 +29,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from core_ecg.cache import open_cache
-from core_ecg.metrics import bootstrap_auroc, paired_bootstrap_mean
+from core_ecg.metrics import bootstrap_auroc, paired_bootstrap, paired_bootstrap_mean
 from core_ecg.probe import encoder_features, linear_probe, load_encoder
 from core_ecg.study import encoder_kind
 
@@ -61,8 +61,8 @@ def run_scores(run: Path, cache, idx: np.ndarray, y: np.ndarray, folds: np.ndarr
     "The out-of-fold scores of run folder `run` (cached in run/oof_scores.npz, keyed by the records and folds)."
     key = hashlib.sha256(np.concatenate([idx, folds]).astype(np.int64).tobytes()).hexdigest()[:16]
     cached = run / "oof_scores.npz"
-    if cached.exists() and str(np.load(cached)["key"]) == key:
-        return np.load(cached)["scores"]
+    if cached.exists() and str((saved := np.load(cached))["key"]) == key:
+        return saved["scores"]
     log.info("%s: features and %d-fold probe", run.name, len(np.unique(folds)))
     scores = oof_scores(encoder_features(load_encoder(run / "last.pt"), cache, idx), y, folds)
     np.savez(cached, scores=scores, key=key)
@@ -85,7 +85,7 @@ def differences(names: list[str], scores: dict, y: np.ndarray, n_boot: int) -> t
         row = dict(name=r.name, encoder=r.encoder, seed=r.seed, macro_auroc=b.estimate, ci_low=b.low, ci_high=b.high)
         for ref, prefix in REFERENCES.items():
             if (ref, r.seed) in of and ref != r.encoder:
-                d = paired_bootstrap_mean(y, [scores[r.name]], [scores[of[ref, r.seed]]], n_boot=n_boot)
+                d = paired_bootstrap(y, scores[r.name], scores[of[ref, r.seed]], n_boot=n_boot)
                 row.update({f"d_{prefix}": d.estimate, f"d_{prefix}_low": d.low, f"d_{prefix}_high": d.high})
         per_run.append(row)
     for enc, g in runs.groupby("encoder", sort=False):
