@@ -5,6 +5,7 @@
 # %% ../nbs/07_model.ipynb #64af966e
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import asdict, dataclass, fields
 from typing import Sequence
@@ -16,8 +17,10 @@ from torch import Tensor, nn
 
 from .core import LEADS, positive_float, ratio, setting
 
+logger = logging.getLogger(__name__)
+
 # %% auto #0
-__all__ = ['PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'ENCODER_PARTS', 'CoReConfig', 'sincos_embedding',
+__all__ = ['logger', 'PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'ENCODER_PARTS', 'CoReConfig', 'sincos_embedding',
            'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index', 'hidden_index', 'CoReECG']
 
 # %% ../nbs/07_model.ipynb #4f207185
@@ -113,7 +116,7 @@ def global_dim(self: CoReConfig) -> int:
 # %% ../nbs/07_model.ipynb #267d1714
 @patch
 def validate(self: CoReConfig) -> None:
-    "Raise a ValueError that names the first inconsistent field."
+    "Raise a ValueError that names the first inconsistent field; log a warning for a combination that defeats itself."
     for name, options in CHOICES.items():
         if getattr(self, name) not in options:
             raise ValueError(f"CoReConfig: {name}={getattr(self, name)!r}; choose one of {options}")
@@ -144,6 +147,10 @@ def validate(self: CoReConfig) -> None:
                          f"time_ratio > 0, got masking={self.masking!r}, time_ratio={self.time_ratio}")
     if self.tau <= 0:
         raise ValueError(f"CoReConfig: tau={self.tau} must be > 0")
+    if self.w_align > 0 and self.global_cond != "none":
+        logger.warning("CoReConfig: w_align=%g with global_cond=%r: the decoder is handed a global vector of the record and "
+                       "can pass it through the reconstruction instead of rebuilding the ECG (scripts/alignment_relay.py "
+                       "measures it); use global_cond='none' with w_align", self.w_align, self.global_cond)
 
 # %% ../nbs/07_model.ipynb #2dc835c8
 @patch
