@@ -7,8 +7,8 @@ top-1 retrieval of the encoded reconstruction among the other views' projections
 for a conditioned decoder, (b) decoded with the global vector of *another* record of the batch. If the decoder
 relays its conditioning, (b) retrieves the record whose vector it was given, not the record it reconstructs.
 
-    python scripts/alignment_relay.py --checkpoints results/runs/align_rec/last.pt,results/runs/align_rec_only/last.pt \
-        --out results/study600/alignment_relay.csv
+    python scripts/alignment_relay.py --checkpoints results/runs/core_ecg/last.pt,results/runs/cond_none/last.pt,\
+results/runs/align_rec/last.pt,results/runs/align_rec_only/last.pt --out results/alignment_relay.csv
 """
 import argparse
 from pathlib import Path
@@ -64,7 +64,7 @@ def relay_batch(model, x: torch.Tensor, seed: int) -> list[dict]:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoints", required=True, help="comma-separated checkpoints trained with w_align > 0")
+    ap.add_argument("--checkpoints", required=True, help="comma-separated checkpoints with a decoder and a projector (trained with or without w_align)")
     ap.add_argument("--data", type=Path, default=Path("data/ptbxl100"))
     ap.add_argument("--batches", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=64)
