@@ -24,7 +24,7 @@ from .demo import run_demo
 from .embedfile import LAYOUTS, count_rejected, embed_file
 from .export import EXPORT_FORMATS, ExportError, export
 from .checkpoint import CheckpointError, load_checkpoint, pretrained_path
-from .model import CHOICES, CoReConfig, PRESETS
+from .model import CHOICES, DEFAULT_PRESET, CoReConfig, PRESETS
 from .train import NonFiniteLossError, TrainConfig, latest_checkpoint, pretrain
 
 log = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ def run_configs(args) -> tuple[CoReConfig, TrainConfig]:
     model_over = flag_values(args, MODEL_FLAGS)
     model_over.update(typed_overrides(args.set, CoReConfig))
     if args.preset or ("model_config" not in saved and not args.init):
-        model_cfg = CoReConfig.preset(args.preset or "tiny", **{**cache_input(args.data), **model_over})
+        model_cfg = CoReConfig.preset(args.preset or DEFAULT_PRESET, **{**cache_input(args.data), **model_over})
     elif "model_config" not in saved:
         source = load_checkpoint(pretrained_path(args.init))["model_config"]
         model_cfg = CoReConfig.from_dict({**source, **cache_input(args.data), **model_over})
@@ -467,9 +467,9 @@ def add_demo(sub, parents: list) -> None:
     p.add_argument("--out", type=Path, default=Path("demo_report"), help="report folder (default: %(default)s)")
     p.add_argument("--minutes", type=positive_float, default=6.0, help="pretraining wall-clock minutes (default: %(default)s)")
     p.add_argument("--data", type=existing, default=None, help="a labelled cache (default: the embedded data/ptbxl100)")
-    p.add_argument("--preset", choices=tuple(PRESETS), default="tiny", help="model size (default: %(default)s)")
+    p.add_argument("--preset", choices=tuple(PRESETS), default=DEFAULT_PRESET, help="model size (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--batch-size", type=positive_int, default=64, help="pretraining batch size (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, default=TrainConfig.batch_size, help="pretraining batch size (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
 
 # %% ../nbs/19_cli.ipynb #b82cfc52

@@ -15,7 +15,7 @@ import torch
 import core_ecg
 from .cache import open_cache
 from .checkpoint import from_checkpoint, load_checkpoint
-from .model import CoReConfig, CoReECG
+from .model import DEFAULT_PRESET, CoReConfig, CoReECG
 from .train import TrainConfig, pretrain
 
 # %% auto #0
@@ -127,8 +127,8 @@ with the pretraining's initial weights; `handcrafted` are per-lead statistics an
 """
 
 # %% ../nbs/18a_demo.ipynb #a37ae152
-def run_demo(out: str | Path = "demo_report", minutes: float = 6.0, data: str | Path | None = None, preset: str = "tiny",
-             seed: int = 0, batch_size: int = 64) -> tuple[Path, str]:
+def run_demo(out: str | Path = "demo_report", minutes: float = 6.0, data: str | Path | None = None, preset: str = DEFAULT_PRESET,
+             seed: int = 0, batch_size: int = TrainConfig.batch_size) -> tuple[Path, str]:
     "Pretrain on the train split for `minutes`, probe on train, report on val beside baselines; (report.md, AUROC table)."
     from core_ecg import evaluate as ev
     out, data = Path(out), Path(data) if data else default_demo_data()

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .fda import augment
-from .model import CoReECG
+from .model import CoReConfig, CoReECG
 from .stdm import make_mask, token_kinds
 
 # %% auto #0
@@ -45,7 +45,7 @@ def gather_with_grad(z: Tensor) -> Tensor:
     return _AllGatherSum.apply(z) if distributed_world()[1] > 1 else z
 
 # %% ../nbs/11_loss.ipynb #afeba968
-def info_nce(z1: Tensor, z2: Tensor, tau: float = 0.1) -> Tensor:
+def info_nce(z1: Tensor, z2: Tensor, tau: float = CoReConfig.tau) -> Tensor:
     "Symmetric InfoNCE between projections z1, z2 (B, d) of paired views; cosine scores, negatives from all ranks."
     if z1.shape != z2.shape or z1.ndim != 2:
         raise ValueError(f"info_nce: expected two (B, d) tensors of one shape, got {tuple(z1.shape)} and {tuple(z2.shape)}")
@@ -78,7 +78,7 @@ def masked_mse(pred: Tensor, target: Tensor, mask: Tensor, norm_target: bool = F
         return (err * m).sum() / m.sum().clamp_min(1.0)
 
 # %% ../nbs/11_loss.ipynb #e8be2433
-def reconstruction_alignment(z_rec: Tensor, z: Tensor, tau: float = 0.1) -> Tensor:
+def reconstruction_alignment(z_rec: Tensor, z: Tensor, tau: float = CoReConfig.tau) -> Tensor:
     """InfoNCE between the projections of the two views' reconstructions z_rec (2B, d) and the *other* view's
     projections z (2B, d), detached: the reconstruction is pulled to its instance, the views are not pulled to it."""
     (r1, r2), (z1, z2) = z_rec.chunk(2), z.detach().chunk(2)

@@ -20,8 +20,9 @@ from .core import LEADS, positive_float, ratio, setting
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'PRESETS', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'ENCODER_PARTS', 'CoReConfig', 'sincos_embedding',
-           'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index', 'hidden_index', 'CoReECG']
+__all__ = ['logger', 'PRESETS', 'DEFAULT_PRESET', 'LEAD_EMBED_STD', 'CHOICES', 'DECODER_BLOCKS', 'ENCODER_PARTS', 'CoReConfig',
+           'sincos_embedding', 'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index', 'hidden_index',
+           'CoReECG']
 
 # %% ../nbs/07_model.ipynb #4f207185
 PRESETS: dict[str, dict] = {
@@ -29,6 +30,7 @@ PRESETS: dict[str, dict] = {
     "small": dict(dim=384, depth=8, heads=6, dec_dim=192, dec_depth=2, dec_heads=3, proj_hidden=1024, proj_dim=128),
     "base": dict(dim=768, depth=12, heads=12, dec_dim=256, dec_depth=4, dec_heads=4, proj_hidden=2048, proj_dim=256),
 }
+DEFAULT_PRESET = "tiny"      # the model size of every command that names none (pretrain, demo, the study)
 
 LEAD_EMBED_STD = 2 ** -0.5   # initial std of lead embeddings: per coordinate, the variance (1/2) of the sin-cos time code
 

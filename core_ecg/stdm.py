@@ -36,7 +36,7 @@ def _k_of_n(batch: int, n: int, k: int, generator: torch.Generator | None, devic
     return torch.zeros(batch, n, dtype=torch.bool, device=device).scatter_(1, idx, True)
 
 # %% ../nbs/06_stdm.ipynb #a62458c6
-def random_mask(batch: int, n_leads: int, n_patches: int, ratio: float = 0.6,
+def random_mask(batch: int, n_leads: int, n_patches: int, ratio: float,
                 generator: torch.Generator | None = None, device=None) -> Tensor:
     "Bool (B, L, N), True = hidden: exactly round(ratio*L*N) random tokens per sample."
     _check_ratio("random_mask: ratio", ratio)
@@ -59,7 +59,7 @@ def stdm_ratio(n_leads: int, n_patches: int, time_ratio: float, lead_ratio: floa
     "Fraction of tokens `stdm_mask` hides with these ratios and no target."
     return _stdm_counts(n_leads, n_patches, time_ratio, lead_ratio)[2] / (n_leads * n_patches)
 
-def stdm_mask(batch: int, n_leads: int, n_patches: int, time_ratio: float = 0.5, lead_ratio: float = 0.2,
+def stdm_mask(batch: int, n_leads: int, n_patches: int, time_ratio: float, lead_ratio: float,
               target_ratio: float | None = None, generator: torch.Generator | None = None, device=None) -> Tensor:
     "Bool (B, L, N), True = hidden: whole time columns in all leads, whole leads, then random tokens up to `target_ratio`."
     n_t, n_l, hidden = _stdm_counts(n_leads, n_patches, time_ratio, lead_ratio)
@@ -86,7 +86,7 @@ def stdm_mask(batch: int, n_leads: int, n_patches: int, time_ratio: float = 0.5,
     return flat.scatter(1, extra, True).reshape(batch, n_leads, n_patches)
 
 # %% ../nbs/06_stdm.ipynb #13a09ebb
-def make_mask(kind: str, batch: int, n_leads: int, n_patches: int, time_ratio: float = 0.5, lead_ratio: float = 0.2,
+def make_mask(kind: str, batch: int, n_leads: int, n_patches: int, time_ratio: float, lead_ratio: float,
               target_ratio: float | None = None, generator: torch.Generator | None = None, device=None) -> Tensor:
     "Mask of `kind` 'stdm' or 'random'; 'random' hides `target_ratio`, else as many tokens as STDM would."
     if kind == "stdm":

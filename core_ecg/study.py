@@ -29,7 +29,7 @@ from .evaluate import EvalConfig, evaluate
 from .finetune import FinetuneConfig
 from .metrics import bootstrap_auroc, paired_bootstrap, paired_bootstrap_mean, per_class_auroc, per_class_f1
 from .probe import encoder_features, linear_probe, load_encoder
-from .model import CoReConfig
+from .model import DEFAULT_PRESET, CoReConfig
 from .train import TrainConfig, latest_checkpoint, read_metrics, step_flops
 
 log = logging.getLogger("ablation")   # the study's log name since it was a script (main() quiets "core_ecg", not this)
@@ -84,6 +84,8 @@ VARIANTS = (
     Variant("con_naive", "components", "contrastive only, naive augmentations", {"w_rec": 0.0, "augmentation": "naive"}),
     Variant("no_fda", "components", "CoRe-ECG without FDA (naive augmentations)", {"augmentation": "naive"}),
     Variant("no_stdm", "components", "CoRe-ECG without STDM (random masking, same ratio)", {"masking": "random"}),
+    Variant("stdm_paper", "components", "CoRe-ECG with STDM at the paper's ratios: 10 of 20 time columns + 2 of 12 leads, "
+            "no random top-up (the same 140 of 240 tokens)", {"time_ratio": 0.5, "target_ratio": None}),
     Variant("core_columns", "components", "CoRe-ECG with the reconstruction scored on the hidden time columns alone",
             {"rec_tokens": "columns"}),
     Variant("cond_none", "global_cond", "global_cond none: the decoder never sees the global vector", {"global_cond": "none"}),
@@ -105,7 +107,7 @@ class Budget:
     lr: float = TrainConfig.lr
     warmup_steps: int = TrainConfig.warmup_steps
     bf16: bool = True
-    preset: str = "tiny"
+    preset: str = DEFAULT_PRESET
 
     def epochs(self, n_records: int) -> int:
         "Epochs whose cosine schedule spans at least `steps` optimiser steps (exactly, if steps divide evenly)."

@@ -2,8 +2,9 @@
 # The component study of issue 12 at 600 optimiser steps of batch 64 for every variant, in the order that answers
 # the main question first: seed 0 of full / contrastive-only / reconstruction-only / global_cond none (with the
 # random-init, supervised and handcrafted baselines), then seeds 1 and 2 of full and contrastive-only (the synergy
-# question), of reconstruction-only, then of global_cond none, then the alignment modes,
-# then every other variant with one seed. About 8 h on a 2-core CPU (fp32; the step costs are in the report).
+# question), of reconstruction-only, then of global_cond none, then the alignment modes (cond_own last of them)
+# and the paper's STDM ratios (stdm_paper), then every other variant with one seed. About 8 h on a 2-core CPU
+# (fp32; the step costs are in the report).
 #
 # Resumable: every call skips the finished units and continues an interrupted pretraining where its last
 # checkpoint (every 100 steps) left it, so after a stop run the same command again. Run folders go to
@@ -20,6 +21,6 @@ python scripts/ablation.py --axes main --variants "$V" "${B[@]}"
 python scripts/ablation.py --axes seeds --extra-seeds 1,2 --seed-variants core_ecg,con_fda "${B[@]}"
 python scripts/ablation.py --axes seeds --extra-seeds 1,2 --seed-variants core_ecg,con_fda,rec_stdm "${B[@]}"
 python scripts/ablation.py --axes seeds --extra-seeds 1,2 --seed-variants "$V" "${B[@]}"
-python scripts/ablation.py --axes main --variants "$V,align_rec,align_rec_only" "${B[@]}"
+python scripts/ablation.py --axes main --variants "$V,align_rec,align_rec_only,cond_own,stdm_paper" "${B[@]}"
 python scripts/ablation.py --axes main "${B[@]}"
 python scripts/ablation.py --axes main,seeds --extra-seeds 1,2 --seed-variants "$V" "${B[@]}"
