@@ -83,6 +83,8 @@ VARIANTS = (
     Variant("con_fda", "components", "contrastive only, FDA views", {"w_rec": 0.0}),
     Variant("con_naive", "components", "contrastive only, naive augmentations", {"w_rec": 0.0, "augmentation": "naive"}),
     Variant("no_fda", "components", "CoRe-ECG without FDA (naive augmentations)", {"augmentation": "naive"}),
+    Variant("fda_per_lead", "components", "CoRe-ECG with FDA drawn per lead (independent filters: the relations between "
+            "leads are broken in the encoder's input)", {"augmentation": "fda"}),
     Variant("no_stdm", "components", "CoRe-ECG without STDM (random masking, same ratio)", {"masking": "random"}),
     Variant("stdm_paper", "components", "CoRe-ECG with STDM at the paper's ratios: 10 of 20 time columns + 2 of 12 leads, "
             "no random top-up (the same 140 of 240 tokens)", {"time_ratio": 0.5, "target_ratio": None}),

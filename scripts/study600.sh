@@ -3,7 +3,8 @@
 # the main question first: seed 0 of full / contrastive-only / reconstruction-only / global_cond none (with the
 # random-init, supervised and handcrafted baselines), then seeds 1 and 2 of full and contrastive-only (the synergy
 # question), of reconstruction-only, then of global_cond none, then the alignment modes (cond_own last of them)
-# and the paper's STDM ratios (stdm_paper), then every other variant with one seed. About 8 h on a 2-core CPU
+# and the two checks of defaults (stdm_paper: the paper's STDM ratios; fda_per_lead: FDA drawn per lead), then
+# every other variant with one seed. About 9 h on a 2-core CPU
 # (fp32; the step costs are in the report).
 #
 # Resumable: every call skips the finished units and continues an interrupted pretraining where its last
@@ -21,6 +22,6 @@ python scripts/ablation.py --axes main --variants "$V" "${B[@]}"
 python scripts/ablation.py --axes seeds --extra-seeds 1,2 --seed-variants core_ecg,con_fda "${B[@]}"
 python scripts/ablation.py --axes seeds --extra-seeds 1,2 --seed-variants core_ecg,con_fda,rec_stdm "${B[@]}"
 python scripts/ablation.py --axes seeds --extra-seeds 1,2 --seed-variants "$V" "${B[@]}"
-python scripts/ablation.py --axes main --variants "$V,align_rec,align_rec_only,cond_own,stdm_paper" "${B[@]}"
+python scripts/ablation.py --axes main --variants "$V,align_rec,align_rec_only,cond_own,stdm_paper,fda_per_lead" "${B[@]}"
 python scripts/ablation.py --axes main "${B[@]}"
 python scripts/ablation.py --axes main,seeds --extra-seeds 1,2 --seed-variants "$V" "${B[@]}"
