@@ -945,7 +945,7 @@ def readme_paragraph(val: pd.DataFrame, missing_parts: list[str]) -> str:
         text += ")."
     if missing_parts:
         text += f" Not run at this budget: {', '.join(missing_parts)}."
-    text += " Every row's CI, paired difference and command are in `results/ablation.md`."
+    text += " Every row's CI, paired difference and command are in the sections above (`ablation.md`)."
     return text
 
 # %% ../nbs/20_study.ipynb #429d9e39
