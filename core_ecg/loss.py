@@ -107,7 +107,7 @@ def pretrain_loss(model: CoReECG | nn.Module, x: Tensor, generator: torch.Genera
     con = info_nce(*out["z"].chunk(2), tau=cfg.tau) if n_views == 2 else zero
     rec, target = zero, None
     if out["pred"] is not None:
-        target = net.patchify(x).repeat(n_views, 1, 1, 1)
+        target = net.patchify(views if cfg.rec_target == "view" else x.repeat(n_views, 1, 1))
         scored = token_kinds(mask)["column"] if cfg.rec_tokens == "columns" else mask
         rec = masked_mse(out["pred"], target, scored, cfg.norm_target)
     align = reconstruction_alignment(out["z_rec"], out["z"], cfg.tau) if out["z_rec"] is not None else zero

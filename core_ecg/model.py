@@ -41,6 +41,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "global_cond": ("none", "own", "cross"),
     "decoder": ("cross", "self"),
     "rec_tokens": ("hidden", "columns"),
+    "rec_target": ("clean", "view"),
 }
 
 # %% ../nbs/07_model.ipynb #78d0495b
@@ -84,6 +85,8 @@ class CoReConfig:
     norm_target: bool = setting(False, "reconstruct each patch normalised (its mean and scale removed)")
     rec_tokens: str = setting("hidden", "the hidden tokens the reconstruction loss scores: all, or only those of time "
                               "columns hidden in every lead (no cross-lead shortcut)", choices=CHOICES["rec_tokens"])
+    rec_target: str = setting("clean", "what the reconstruction rebuilds: the clean ECG, or the augmented view the encoder "
+                              "saw (needed when the augmentation moves samples in time)", choices=CHOICES["rec_target"])
 
     def __post_init__(self):
         self.validate()

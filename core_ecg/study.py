@@ -83,6 +83,8 @@ VARIANTS = (
     Variant("con_fda", "components", "contrastive only, FDA views", {"w_rec": 0.0}),
     Variant("con_naive", "components", "contrastive only, naive augmentations", {"w_rec": 0.0, "augmentation": "naive"}),
     Variant("no_fda", "components", "CoRe-ECG without FDA (naive augmentations)", {"augmentation": "naive"}),
+    Variant("no_fda_view", "components", "CoRe-ECG without FDA, reconstructing the naive view itself (naive views shift "
+            "in time, so the clean ECG is out of the view's reach)", {"augmentation": "naive", "rec_target": "view"}),
     Variant("fda_per_lead", "components", "CoRe-ECG with FDA drawn per lead (independent filters: the relations between "
             "leads are broken in the encoder's input)", {"augmentation": "fda"}),
     Variant("no_stdm", "components", "CoRe-ECG without STDM (random masking, same ratio)", {"masking": "random"}),

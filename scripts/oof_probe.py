@@ -13,7 +13,8 @@ numbers stay the val ones of `ablation.md`.
 
 Reported: macro AUROC over the 1,625 pooled out-of-fold scores with a bootstrap CI, the paired difference of each
 run to the full model and to random init of the same seed, and those differences averaged over seeds on one set of
-record resamples (`core_ecg.metrics.paired_bootstrap_mean`): oof.csv, oof_seeds.csv and oof.md in --out. Out-of-fold scores are cached in each run folder
+record resamples (`core_ecg.metrics.paired_bootstrap_mean`): oof.csv, oof_seeds.csv and oof.md in --out. `--pairs A:B` adds the same
+paired differences between any two encoder kinds over the seeds both have (oof_pairs.csv). Out-of-fold scores are cached in each run folder
 (`oof_scores.npz`), so a second call only re-reads them.
 
     python scripts/oof_probe.py --runs results/runs --data data/ptbxl100 --out results/study600 \\
@@ -101,6 +102,30 @@ def differences(names: list[str], scores: dict, y: np.ndarray, n_boot: int) -> t
     return pd.DataFrame(per_run), pd.DataFrame(per_encoder)
 
 
+def pair_differences(pairs: list[tuple[str, str]], names: list[str], scores: dict, y: np.ndarray, n_boot: int) -> pd.DataFrame:
+    "For each (A, B) pair of encoder kinds: A minus B per seed both have, and averaged over those seeds on one set of resamples."
+    of = {(encoder_kind(n), seed_of(n)): n for n in names}
+    rows = []
+    for a, b in pairs:
+        seeds = sorted(s for (e, s) in of if e == a and (b, s) in of)
+        if a == b or not seeds:
+            raise SystemExit(f"oof_probe.py: --pairs {a}:{b}: needs two different encoder kinds (random_init runs are "
+                             f"'random') with a seed in common among --names")
+        per_seed = [paired_bootstrap(y, scores[of[a, s]], scores[of[b, s]], n_boot=n_boot).estimate for s in seeds]
+        d = paired_bootstrap_mean(y, [scores[of[a, s]] for s in seeds], [scores[of[b, s]] for s in seeds], n_boot=n_boot)
+        rows.append(dict(a=a, b=b, seeds=" ".join(map(str, seeds)), per_seed=" ".join(f"{x:+.3f}" for x in per_seed),
+                         d=d.estimate, d_low=d.low, d_high=d.high, p=d.p_value))
+    return pd.DataFrame(rows, columns=["a", "b", "seeds", "per_seed", "d", "d_low", "d_high", "p"])
+
+
+def parse_pairs(text: str) -> list[tuple[str, str]]:
+    "--pairs 'A:B,C:D' -> [(A, B), (C, D)]; exits with a one-line error on a malformed entry."
+    pairs = [tuple(p.split(":")) for p in text.split(",") if p]
+    if any(len(p) != 2 or not all(p) for p in pairs):
+        raise SystemExit(f"oof_probe.py: --pairs {text!r}: expected a comma list of A:B encoder kinds, e.g. no_fda:con_naive")
+    return pairs
+
+
 def diff_cell(r, prefix: str) -> str:
     "Δ [CI] (p) of a row, or -."
     d = r.get(f"d_{prefix}")
@@ -110,8 +135,8 @@ def diff_cell(r, prefix: str) -> str:
     return f"{d:+.3f} [{r[f'd_{prefix}_low']:+.3f}, {r[f'd_{prefix}_high']:+.3f}]" + ("" if p is None or pd.isna(p) else f" (p={p:.2f})")
 
 
-def markdown(per_run: pd.DataFrame, per_encoder: pd.DataFrame, n: int, command: str) -> str:
-    "oof.md: what was done, the per-encoder seed means, the per-run rows, the command."
+def markdown(per_run: pd.DataFrame, per_encoder: pd.DataFrame, pairs: pd.DataFrame, n: int, command: str) -> str:
+    "oof.md: what was done, the per-encoder seed means, the chosen pairs, the per-run rows, the command."
     enc_rows = ["| encoder | seeds | Δ vs random-init, mean over seeds [95 % CI] | Δ vs CoRe-ECG, mean over seeds [95 % CI] |",
                 "|---|---|---|---|"]
     for _, r in per_encoder.iterrows():
@@ -121,12 +146,16 @@ def markdown(per_run: pd.DataFrame, per_encoder: pd.DataFrame, n: int, command: 
     for _, r in per_run.sort_values(["encoder", "seed"]).iterrows():
         run_rows.append(f"| `{r['name']}` | {r.seed} | {r.macro_auroc:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] | "
                         f"{diff_cell(r, 'random')} | {diff_cell(r, 'full')} |")
+    pair_rows = ["| A | B | seeds | A minus B, per seed | A minus B, mean over seeds [95 % CI] |", "|---|---|---|---|---|"]
+    pair_rows += [f"| {r.a} | {r.b} | {r.seeds} | {r.per_seed} | {r.d:+.3f} [{r.d_low:+.3f}, {r.d_high:+.3f}] (p={r.p:.2f}) |"
+                  for r in pairs.itertuples()]
+    pair_part = ["## Chosen pairs", "", *pair_rows, ""] if len(pairs) else []
     return "\n".join(["# Out-of-fold linear probe over train and val", "",
                       f"Written by `scripts/oof_probe.py` (its docstring has the protocol): every one of the {n:,} labelled "
                       "records scored once by a probe fitted on the other 8 of 9 folds (val = one fold; C by 5-fold CV "
                       "inside the training folds); macro AUROC over the pooled out-of-fold scores, 95 % bootstrap CIs "
                       "over records (1000 resamples), paired differences on the same resamples.", "",
-                      "## Each encoder over its seeds", "", *enc_rows, "", "## Each run", "", *run_rows, "",
+                      "## Each encoder over its seeds", "", *enc_rows, "", *pair_part, "## Each run", "", *run_rows, "",
                       "## Command", "", "```", command, "```", ""])
 
 
@@ -136,6 +165,8 @@ def main():
     ap.add_argument("--data", type=Path, default=Path("data/ptbxl100"))
     ap.add_argument("--out", type=Path, default=Path("results/study600"))
     ap.add_argument("--names", required=True, help="finished run folders under --runs (comma list)")
+    ap.add_argument("--pairs", default="", help="encoder kinds to compare besides full and random init, A:B comma list "
+                    "(e.g. no_fda:con_naive); written to oof_pairs.csv and oof.md")
     ap.add_argument("--n-boot", type=int, default=1000)
     a = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -147,13 +178,15 @@ def main():
     names = a.names.split(",")
     scores = {n: run_scores(a.runs / n, cache, idx, y, folds) for n in names}
     per_run, per_encoder = differences(names, scores, y, a.n_boot)
+    pairs = pair_differences(parse_pairs(a.pairs), names, scores, y, a.n_boot)
     a.out.mkdir(parents=True, exist_ok=True)
     per_run.to_csv(a.out / "oof.csv", index=False)
     per_encoder.to_csv(a.out / "oof_seeds.csv", index=False)
+    pairs.to_csv(a.out / "oof_pairs.csv", index=False)
     command = (f"python scripts/oof_probe.py --runs {a.runs} --data {a.data} --out {a.out} --names {a.names}"
-               + (f" --n-boot {a.n_boot}" if a.n_boot != 1000 else ""))
-    (a.out / "oof.md").write_text(markdown(per_run, per_encoder, len(y), command))
-    log.info("wrote oof.csv, oof_seeds.csv and oof.md in %s", a.out)
+               + (f" --pairs {a.pairs}" if a.pairs else "") + (f" --n-boot {a.n_boot}" if a.n_boot != 1000 else ""))
+    (a.out / "oof.md").write_text(markdown(per_run, per_encoder, pairs, len(y), command))
+    log.info("wrote oof.csv, oof_seeds.csv, oof_pairs.csv and oof.md in %s", a.out)
 
 
 if __name__ == "__main__":
