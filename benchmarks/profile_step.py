@@ -1,7 +1,7 @@
 """Where a pretraining step spends its time: a phase breakdown and torch.profiler's top operators.
 
 Phases (timed one after the other, with the trainer's own functions, on the same batch size): loader batch from the
-memory-mapped cache, FDA of both views, STDM masks, forward (encoder + projector + decoder) with the losses, backward,
+memory-mapped cache, the augmentation of both views (`cfg.augmentation`), STDM masks, forward (encoder + projector + decoder) with the losses, backward,
 gradient clipping + AdamW. Then `torch.profiler` records `--profile-steps` full `train_step`s and the operators with
 the largest self CPU time are printed.
 
@@ -45,12 +45,12 @@ def phases(run, batches, n: int) -> dict[str, float]:
         t = tick("loader", t)
         B, L, T = x.shape
         views = augment(x.repeat(2, 1, 1), cfg.fs, cfg.augmentation, g)
-        t = tick("fda", t)
+        t = tick("augment", t)
         mask = make_mask(cfg.masking, 2 * B, L, T // cfg.patch_size, cfg.time_ratio, cfg.lead_ratio, cfg.target_ratio, g)
         t = tick("mask", t)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=run.bf16):
             out = model(views, mask, n_views=2)
-            loss = info_nce(*out["z"].chunk(2), tau=cfg.tau) + masked_mse(out["pred"], model.patchify(x).repeat(2, 1, 1, 1), mask)
+            loss = info_nce(*out["z"].chunk(2), tau=cfg.tau) + masked_mse(out["pred"], model.patchify(views if cfg.rec_target == "view" else x.repeat(2, 1, 1)), mask)
         t = tick("forward+loss", t)
         loss.backward()
         t = tick("backward", t)

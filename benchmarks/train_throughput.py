@@ -1,7 +1,7 @@
 """Pretraining throughput (ECGs/s, steady state) of full optimiser steps, visible-only vs all-token encoding, fp32 vs bf16.
 
-Each step is the trainer's own `core_ecg.train.train_step`: the DataLoader batch from the memory-mapped cache, FDA on
-both views, STDM masks, encoder, projector + InfoNCE, decoder + masked MSE, backward, gradient clipping, AdamW and
+Each step is the trainer's own `core_ecg.train.train_step`: the DataLoader batch from the memory-mapped cache, the
+augmentation of both views, STDM masks, encoder, projector + InfoNCE, decoder + masked MSE, backward, gradient clipping, AdamW and
 the schedule. After `--warmup` steps, `--steps` steps are timed one by one; ECGs/s = batch / median step time
 (robust to a stray process on a shared machine; the mean is printed too). In the same process the same model is also timed
 with every token encoded (`--encodings visible,all`): hidden patches are zeroed, all L*N tokens pass the encoder,

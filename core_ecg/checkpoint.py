@@ -62,7 +62,7 @@ def model_from_state(ckpt: dict, path="checkpoint") -> CoReECG:
         if key not in ckpt:
             raise CheckpointError(f"{path}: no {key!r} entry; not a model checkpoint")
     try:
-        model = CoReECG(CoReConfig.from_dict(ckpt["model_config"]))
+        model = CoReECG(CoReConfig.from_saved(ckpt["model_config"]))
         model.load_state_dict(ckpt["model"])
     except (ValueError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{path}: model_config and weights do not make a CoReECG: {e}") from e

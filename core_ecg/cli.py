@@ -240,9 +240,9 @@ def run_configs(args) -> tuple[CoReConfig, TrainConfig]:
         model_cfg = CoReConfig.preset(args.preset or DEFAULT_PRESET, **{**cache_input(args.data), **model_over})
     elif "model_config" not in saved:
         source = load_checkpoint(pretrained_path(args.init))["model_config"]
-        model_cfg = CoReConfig.from_dict({**source, **cache_input(args.data), **model_over})
+        model_cfg = CoReConfig.from_saved({**source, **cache_input(args.data), **model_over})
     else:
-        model_cfg = CoReConfig.from_dict({**saved["model_config"], **model_over})
+        model_cfg = CoReConfig.from_saved({**saved["model_config"], **model_over})
     base = {**saved.get("train_config", TrainConfig().to_dict()), "max_steps": None, "progress": True}
     return model_cfg, TrainConfig.from_dict({**base, **flag_values(args, TRAIN_FLAGS)})
 
@@ -285,6 +285,7 @@ examples:
   core-ecg pretrain --data cache/ptbxl100 --out runs/tiny --max-minutes 30
   core-ecg pretrain --data cache/ptbxl100 --out runs/tiny --max-minutes 60 --resume
   core-ecg pretrain --data cache/ptbxl100 --out runs/no_stdm --masking random --epochs 50
+  core-ecg pretrain --data cache/ptbxl100 --out runs/paper --augmentation fda_joint --set rec_target=clean   # FDA views
   core-ecg pretrain --data cache/mine100 --out runs/adapted --init tiny-ptbxl100 --max-minutes 30
   core-ecg pretrain --data cache/ptbxl100 --out runs/wide --set dim=256 --set depth=8 --set heads=8"""
 

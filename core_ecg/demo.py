@@ -33,7 +33,7 @@ def default_demo_data() -> Path:
 
 # %% ../nbs/18a_demo.ipynb #f016bd4d
 def plot_reconstruction(model: CoReECG, x: np.ndarray, seed: int = 0):
-    "One ECG (12, T), its STDM mask (shaded) and the model's prediction of the hidden patches (red)."
+    "One ECG (12, T) as the decoder rebuilds it (its augmented view with `rec_target='view'`), the mask (shaded), the prediction (red)."
     from matplotlib.figure import Figure
     from core_ecg.core import LEADS
     from core_ecg.preprocess import plot_ecg
@@ -52,7 +52,8 @@ def plot_reconstruction(model: CoReECG, x: np.ndarray, seed: int = 0):
     rec = np.where(mask[..., None], pred.numpy(), np.nan).reshape(len(LEADS), -1)
     fig = Figure(figsize=(11, 9), dpi=60)
     ax = fig.subplots()
-    plot_ecg(x, model.cfg.fs, mask=mask, ax=ax, title="hidden patches (shaded) and their reconstruction (red)")
+    shown = out["views"][0].numpy() if model.cfg.rec_target == "view" else x
+    plot_ecg(shown, model.cfg.fs, mask=mask, ax=ax, title="hidden patches (shaded) and their reconstruction (red)")
     t = np.arange(rec.shape[-1]) / model.cfg.fs
     for row in range(len(LEADS)):
         ax.plot(t, rec[row] - row * 6.0, color="tab:red", lw=0.9)

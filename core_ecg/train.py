@@ -556,7 +556,7 @@ RESUME_KEYS = ("batch_size", "accum_steps", "seed", "split", "lr", "warmup_steps
 
 def restore_run(run: Run, ckpt: dict, path: Path) -> None:
     "Load model, optimiser, schedule, counters and random states from `ckpt` into `run`."
-    saved = CoReConfig.from_dict(ckpt["model_config"])
+    saved = CoReConfig.from_saved(ckpt["model_config"])
     if saved != run.model_cfg:
         diff = {k: (v, getattr(run.model_cfg, k)) for k, v in saved.to_dict().items() if getattr(run.model_cfg, k) != v}
         raise CheckpointError(f"{path}: this checkpoint is of a different model; checkpoint vs requested: " +

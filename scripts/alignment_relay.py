@@ -43,7 +43,7 @@ def relay_batch(model, x: torch.Tensor, seed: int) -> list[dict]:
     h = model.encode(views, mask)
     g = model.global_vector(h)
     z = model.project(g)
-    target = model.patchify(x).repeat(2, 1, 1, 1)
+    target = model.patchify(views if cfg.rec_target == "view" else x.repeat(2, 1, 1))
     record, half = torch.arange(2 * B) % B, torch.arange(2 * B) // B
     other_view = (1 - half) * B + record                                  # the other view of the same record
     given = {"as trained": other_view if cfg.global_cond == "cross" else torch.arange(2 * B)}
