@@ -177,7 +177,6 @@ def from_dict(cls: CoReConfig, d: dict) -> CoReConfig:
         raise ValueError(f"CoReConfig: unknown field(s) {unknown}")
     return cls(**d)
 
-
 # %% ../nbs/07_model.ipynb #0b5de461
 SAVED_BEFORE = {"rec_target": "clean"}   # fields newer than some checkpoints, and the value those were trained with
 
