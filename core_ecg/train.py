@@ -43,14 +43,14 @@ from .stdm import make_mask
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'RESUME_KEYS', 'TrainConfig', 'ResumableSampler', 'check_model_config', 'pretrain_indices', 'pretrain_dataset',
-           'seed_everything', 'seeded_generator', 'capture_rng', 'restore_rng', 'Runtime', 'resolve_device',
-           'init_runtime', 'all_gather_objects', 'barrier', 'state_hash', 'snapshot_path', 'latest_checkpoint',
-           'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics', 'MetricsLog', 'NonFiniteLossError',
-           'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run', 'train_step', 'flop_counter',
-           'step_flops', 'make_checkpoint', 'save_run', 'restore_run', 'deterministic_algorithms', 'write_run_config',
-           'should_stop', 'fit_schedule', 'log_record', 'report_nonfinite', 'LoopClock', 'after_step', 'run_epoch',
-           'run_loop', 'prepare_run', 'train_run', 'report_run', 'pretrain']
+__all__ = ['log', 'RESUME_KEYS', 'FIT_SHARE', 'TrainConfig', 'ResumableSampler', 'check_model_config', 'pretrain_indices',
+           'pretrain_dataset', 'seed_everything', 'seeded_generator', 'capture_rng', 'restore_rng', 'Runtime',
+           'resolve_device', 'init_runtime', 'all_gather_objects', 'barrier', 'state_hash', 'snapshot_path',
+           'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics', 'MetricsLog',
+           'NonFiniteLossError', 'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run', 'train_step',
+           'flop_counter', 'step_flops', 'make_checkpoint', 'save_run', 'restore_run', 'deterministic_algorithms',
+           'write_run_config', 'should_stop', 'fit_schedule', 'log_record', 'report_nonfinite', 'LoopClock',
+           'fit_speed', 'after_step', 'run_epoch', 'run_loop', 'prepare_run', 'train_run', 'report_run', 'pretrain']
 
 # %% ../nbs/13_train.ipynb #2d97e9c6
 @dataclass
@@ -661,6 +661,7 @@ class LoopClock:
     mark: float               # ... at the start of the current log interval
     mark_samples: int         # samples_seen at the start of the current log interval
     window: list[dict] = field(default_factory=list)   # train_step records of the current log interval
+    warm: tuple[float, int] | None = None   # (time.monotonic(), step) at the end of this call's first step
 
     @classmethod
     def begin(cls, run: Run) -> LoopClock:
@@ -671,23 +672,37 @@ class LoopClock:
                    st.samples_seen)
 
 
+# %% ../nbs/13_train.ipynb #fd4f27a2
+FIT_SHARE = 0.05   # share of a time budget spent measuring the speed before the cosine is fitted to it
+
+def fit_speed(clock: LoopClock, step: int, now: float) -> float | None:
+    "Seconds per step to fit the cosine with, once this call has run 10 steps and `FIT_SHARE` of the time it had left; else None. Timed from the end of the call's first step (start-up excluded)."
+    if clock.warm is None or clock.budget is None:
+        return None
+    t0, s0 = clock.warm
+    if step - clock.start_step >= 10 and now - clock.start >= FIT_SHARE * (clock.budget - clock.base_elapsed):
+        return (now - t0) / (step - s0)
+    return None
+
+
 # %% ../nbs/13_train.ipynb #4311161a
 def after_step(run: Run, rec: dict, metrics, clock: LoopClock, bar) -> bool:
     "Book-keeping after a step: elapsed time, non-finite report, metrics, schedule fit; True if the run stops now."
     cfg, st = run.train_cfg, run.state
-    st.elapsed_s = clock.base_elapsed + time.monotonic() - clock.start
+    now = time.monotonic()
+    st.elapsed_s = clock.base_elapsed + now - clock.start
+    clock.warm = clock.warm or (now, st.step)
     clock.window.append(rec); bar.update(1)
     if rec["nonfinite"]:
         report_nonfinite(run, rec, metrics)
     if st.step % cfg.log_every == 0:
-        now = time.monotonic()
         r = log_record(run, clock.window, now - clock.mark, st.samples_seen - clock.mark_samples)
         metrics.write(r); bar.set_postfix(loss=r["loss"], lr=f"{r['lr']:.2e}", ecg_s=round(r["ecgs_per_s"]))
         clock.mark, clock.mark_samples, clock.window = now, st.samples_seen, []
     budget = clock.budget
     seconds_left = budget - st.elapsed_s if budget else None
-    if budget and not run.schedule.fitted and st.step - clock.start_step == 10:
-        fit_schedule(run, (time.monotonic() - clock.start) / 10, seconds_left)
+    if budget and not run.schedule.fitted and (speed := fit_speed(clock, st.step, now)):
+        fit_schedule(run, speed, seconds_left)
         bar.total = run.schedule.total; bar.refresh()
     return (budget is not None and should_stop(run, seconds_left)) or (cfg.max_steps is not None
                                                                        and st.step >= cfg.max_steps)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Does the joint objective beat its halves? Probe finished pretraining runs side by side, with paired differences.
 
-Each run folder (made by `core-ecg pretrain`) holds last.pt, metrics.jsonl and command.txt (the command that made it).
+Each run folder (made by `core-ecg pretrain`) holds last.pt and metrics.jsonl; a command.txt beside them, written by
+whoever ran it (`core-ecg pretrain` records its configs in config.json, not its command line), is copied into the report.
 Every checkpoint is frozen and probed exactly as `core-ecg evaluate` does (standardised features, one logistic
 regression per class fitted on train, C chosen on val; the val fold is the only one reported, the test fold is
 absent), beside the random-init encoder of the first run's architecture and the handcrafted features. The first run
