@@ -8,11 +8,17 @@ regression per class fitted on train, C chosen on val; the val fold is the only 
 absent), beside the random-init encoder of the first run's architecture and the handcrafted features. The first run
 is the reference: every other row gets the paired bootstrap difference to it on the same val records.
 
-Writes OUT.csv (one row per encoder) and OUT.md (the table, each run's command, steps, ECGs/s and final losses).
+`--pairs` compares two encoders over seeds: `A1+A2+A3:B1+B2+B3` pairs run Ai with run Bi (one pair per seed) and
+reports each paired difference and their mean, all on one set of val resamples (`paired_bootstrap_mean`).
+
+Writes OUT.csv (one row per encoder), OUT_pairs.csv (one row per --pairs item) and OUT.md (the tables, each run's
+command, steps, ECGs/s and final losses).
 
 Example
   python scripts/synergy.py --runs full=results/runs/a,contrastive=results/runs/b,reconstruction=results/runs/c \\
       --out results/synergy
+  python scripts/synergy.py --runs full=results/runs/a,full_s1=results/runs/a_s1,con=results/runs/b,con_s1=results/runs/b_s1 \\
+      --pairs full+full_s1:con+con_s1 --out results/synergy_seeds
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ import pandas as pd
 
 from core_ecg.cache import open_cache
 from core_ecg.evaluate import compare, evaluate
+from core_ecg.metrics import paired_bootstrap, paired_bootstrap_mean
 
 log = logging.getLogger("synergy")
 
@@ -46,18 +53,49 @@ def run_facts(run: Path) -> dict:
             "command": (run / "command.txt").read_text().strip() if (run / "command.txt").exists() else ""}
 
 
+def parse_pairs(spec: str, names: list[str]) -> list[tuple[list[str], list[str]]]:
+    "The `A1+A2:B1+B2,...` items of --pairs as (A names, B names); a clear error unless each side names as many runs of --runs."
+    pairs = []
+    for item in filter(None, spec.split(",")):
+        sides = [side.split("+") for side in item.split(":")]
+        if len(sides) != 2 or len(sides[0]) != len(sides[1]) or not set(sides[0] + sides[1]) <= set(names):
+            raise ValueError(f"--pairs: {item!r} is not A1+A2:B1+B2 with as many B runs as A runs, all named in --runs {names}")
+        pairs.append((sides[0], sides[1]))
+    return pairs
+
+
+def seed_pairs(df: pd.DataFrame, pairs: list[tuple[list[str], list[str]]], n_boot: int) -> pd.DataFrame:
+    "For each (A runs, B runs): Ai minus Bi per pair and the mean over pairs, on one set of val resamples."
+    rows_of = {r["run"]: r for r in df.to_dict("records")}
+    out = []
+    for names_a, names_b in pairs:
+        a, b = [rows_of[n] for n in names_a], [rows_of[n] for n in names_b]
+        y = a[0]["y"]
+        per_pair = [paired_bootstrap(y, ra["scores"], rb["scores"], n_boot=n_boot).estimate for ra, rb in zip(a, b)]
+        d = paired_bootstrap_mean(y, [r["scores"] for r in a], [r["scores"] for r in b], n_boot=n_boot)
+        out.append({"a": "+".join(names_a), "b": "+".join(names_b), "per_pair": " ".join(f"{x:+.3f}" for x in per_pair),
+                    "mean_a": sum(r["macro_auroc"] for r in a) / len(a), "mean_b": sum(r["macro_auroc"] for r in b) / len(b),
+                    "d": d.estimate, "d_low": d.low, "d_high": d.high, "p": d.p_value})
+    return pd.DataFrame(out)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", required=True, help="NAME=RUN_FOLDER,...; the first is the reference")
     p.add_argument("--data", type=Path, default=Path("data/ptbxl100"))
     p.add_argument("--out", type=Path, required=True, help="output stem: writes OUT.csv and OUT.md")
+    p.add_argument("--pairs", default="", help="A1+A2+...:B1+B2+...,...: paired differences per seed and their mean")
     p.add_argument("--n-boot", type=int, default=1000)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    pairs = [item.split("=", 1) for item in args.runs.split(",") if item]
-    if not pairs or any(len(x) != 2 for x in pairs):
+    named = [item.split("=", 1) for item in args.runs.split(",") if item]
+    if not named or any(len(x) != 2 for x in named):
         p.error(f"--runs: expected NAME=RUN_FOLDER,..., got {args.runs!r}")
-    runs = {name: Path(folder) for name, folder in pairs}
+    runs = {name: Path(folder) for name, folder in named}
+    try:
+        seed_runs = parse_pairs(args.pairs, list(runs))
+    except ValueError as e:
+        p.error(str(e))
     cache = open_cache(args.data)
     frames = []
     for i, (name, run) in enumerate(runs.items()):
@@ -65,7 +103,7 @@ def main(argv=None) -> int:
         frames.append(evaluate(run / "last.pt", cache, baselines=baselines, name=name, n_boot=args.n_boot))
     df = pd.concat(frames, ignore_index=True)
     df["run"] = df["encoder"]
-    ref = pairs[0][0]
+    ref = named[0][0]
     rows = []
     for r in df.to_dict("records"):
         row = {k: r[k] for k in ("encoder", "macro_auroc", "ci_low", "ci_high", "macro_f1")}
@@ -79,10 +117,15 @@ def main(argv=None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out.with_suffix(".csv"), index=False)
     shown = table.drop(columns=["command"]).round(3)
+    pair_table = seed_pairs(df, seed_runs, args.n_boot)
+    if len(pair_table):
+        pair_table.to_csv(args.out.parent / f"{args.out.name}_pairs.csv", index=False)
+    pair_lines = ["", "Seed pairs (A minus B per pair, and the mean over pairs on one set of resamples):", "",
+                  pair_table.round(3).pipe(text_table)] if len(pair_table) else []
     lines = ["# Joint objective against its halves", "",
              f"Made by `{shlex.join(['python', 'scripts/synergy.py', *(argv if argv is not None else sys.argv[1:])])}`.",
              "Frozen linear probe (C by val), val fold (183 records), macro AUROC with bootstrap 95 % CIs; `d vs` is the "
-             f"paired bootstrap difference to `{ref}` on the same records.", "", shown.pipe(text_table), "",
+             f"paired bootstrap difference to `{ref}` on the same records.", "", shown.pipe(text_table), *pair_lines, "",
              "Pretraining commands:", ""] + [f"- {n}: `{c}`" for n, c in zip(table["encoder"], table["command"]) if isinstance(c, str) and c]
     args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     return 0
