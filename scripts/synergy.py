@@ -83,7 +83,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", required=True, help="NAME=RUN_FOLDER,...; the first is the reference")
     p.add_argument("--data", type=Path, default=Path("data/ptbxl100"))
-    p.add_argument("--out", type=Path, required=True, help="output stem: writes OUT.csv and OUT.md")
+    p.add_argument("--out", type=Path, required=True, help="output stem: writes OUT.csv, OUT.md and, with --pairs, OUT_pairs.csv")
     p.add_argument("--pairs", default="", help="A1+A2+...:B1+B2+...,...: paired differences per seed and their mean")
     p.add_argument("--n-boot", type=int, default=1000)
     args = p.parse_args(argv)
