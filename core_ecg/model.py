@@ -20,9 +20,9 @@ from .core import LEADS, positive_float, ratio, setting
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'PRESETS', 'DEFAULT_PRESET', 'LEAD_EMBED_STD', 'CHOICES', 'SAVED_BEFORE', 'DECODER_BLOCKS', 'ENCODER_PARTS',
-           'CoReConfig', 'sincos_embedding', 'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index',
-           'hidden_index', 'CoReECG']
+__all__ = ['logger', 'PRESETS', 'DEFAULT_PRESET', 'LEAD_EMBED_STD', 'CHOICES', 'GLOBAL_TOKENS', 'SAVED_BEFORE', 'DECODER_BLOCKS',
+           'ENCODER_PARTS', 'CoReConfig', 'sincos_embedding', 'attention', 'Attention', 'mlp', 'Block', 'CrossBlock',
+           'visible_index', 'hidden_index', 'CoReECG']
 
 # %% ../nbs/07_model.ipynb #4f207185
 PRESETS: dict[str, dict] = {
@@ -42,7 +42,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "decoder": ("cross", "self"),
     "rec_tokens": ("hidden", "columns"),
     "rec_target": ("clean", "view"),
+    "dec_context": ("visible", "global"),
 }
+GLOBAL_TOKENS = 8            # tokens the global vector is split into when it is the decoder's only context
 
 # %% ../nbs/07_model.ipynb #78d0495b
 @dataclass
@@ -69,6 +71,8 @@ class CoReConfig:
                         choices=CHOICES["pool"])
     decoder: str = setting("cross", "decoder blocks: the hidden tokens cross-attend to the visible ones, or self-attention "
                            "over the whole grid", choices=CHOICES["decoder"])
+    dec_context: str = setting("visible", "what the cross decoder's hidden queries read: the visible tokens (and the global "
+                               "vector), or the global vector alone, as GLOBAL_TOKENS tokens", choices=CHOICES["dec_context"])
     # method switches (STDM: 6 of 20 time columns in all leads, 2 of 12 leads at all times, then random tokens up to
     # 140 of 240, see 06_stdm and 11_loss; naive views, each decoded back to itself: rec_target="view", see 05_fda,
     # 11_loss and the component study in 21_experiments, where they beat joint FDA views out of fold on 3 of 3 seeds)
@@ -153,6 +157,9 @@ def validate(self: CoReConfig) -> None:
                          f"time_ratio > 0, got masking={self.masking!r}, time_ratio={self.time_ratio}")
     if self.tau <= 0:
         raise ValueError(f"CoReConfig: tau={self.tau} must be > 0")
+    if self.dec_context == "global" and (self.decoder != "cross" or self.global_cond == "none"):
+        raise ValueError(f"CoReConfig: dec_context='global' decodes from the global vector alone; it needs decoder='cross' "
+                         f"and global_cond own or cross, got decoder={self.decoder!r}, global_cond={self.global_cond!r}")
     if self.w_align > 0 and self.global_cond != "none":
         logger.warning("CoReConfig: w_align=%g with global_cond=%r: the decoder is handed a global vector of the record and "
                        "can pass it through the reconstruction instead of rebuilding the ECG (scripts/alignment_relay.py "
@@ -300,9 +307,10 @@ class CoReECG(nn.Module):
         self.norm = nn.LayerNorm(D)
         self.decoder = None
         if cfg.w_rec > 0:
+            n_cond = GLOBAL_TOKENS if cfg.dec_context == "global" else 1
             self.decoder = nn.ModuleDict(dict(
-                embed=nn.Linear(D, dd),
-                cond=nn.Linear(cfg.global_dim, dd) if cfg.global_cond != "none" else nn.Identity(),
+                embed=nn.Linear(D, dd) if cfg.dec_context == "visible" else nn.Identity(),
+                cond=nn.Linear(cfg.global_dim, n_cond * dd) if cfg.global_cond != "none" else nn.Identity(),
                 blocks=nn.ModuleList([DECODER_BLOCKS[cfg.decoder](dd, cfg.dec_heads, cfg.mlp_ratio, cfg.dropout)
                                       for _ in range(cfg.dec_depth)]),
                 norm=nn.LayerNorm(dd), head=nn.Linear(dd, P)))
@@ -423,11 +431,15 @@ def decode(self: CoReECG, h: Tensor, mask: Tensor, cond: Tensor | None = None, l
     idx = visible_index(mask)
     if h.shape[:2] != (B, idx.shape[1] + 1):
         raise ValueError(f"decode: h {tuple(h.shape)} does not hold [CLS] + {idx.shape[1]} visible tokens of mask {tuple(mask.shape)}")
+    dd, lead_idx = self.cfg.dec_dim, self.lead_index(L, lead_idx, h.device)
+    pos = (self.dec_lead_embed[lead_idx][:, None] + sincos_embedding(N, dd, h.device)[None]).flatten(0, 1)   # (L*N, dd)
+    c = dec["cond"](cond).unflatten(-1, (-1, dd)) if cond is not None else None  # (B, 1 or GLOBAL_TOKENS, dd) or None
+    if self.cfg.dec_context == "global":
+        if c is None:
+            raise ValueError("decode: dec_context='global' decodes from the global vector; pass cond")
+        return self._decode_cross(c, pos.to(c.dtype), mask, None)
     y = dec["embed"](h[:, 1:])                                                 # (B, V, dd); the [CLS] output is not used
-    lead_idx = self.lead_index(L, lead_idx, h.device)
-    pos = (self.dec_lead_embed[lead_idx][:, None] + sincos_embedding(N, y.shape[-1], h.device)[None]).flatten(0, 1)
-    pos = pos.to(y.dtype)                                                      # (L*N, dd): lead + time of every grid place
-    c = dec["cond"](cond).to(y.dtype)[:, None] if cond is not None else None  # (B, 1, dd) or None
+    pos, c = pos.to(y.dtype), c.to(y.dtype) if c is not None else None
     if self.cfg.decoder == "cross":
         return self._decode_cross(y + pos[idx], pos, mask, c)
     t = self.mask_token.to(y.dtype).expand(B, L * N, y.shape[-1]).scatter(1, idx[..., None].expand_as(y), y) + pos

@@ -20,6 +20,7 @@ class WarmupCosine:
     "Learning-rate multiplier for `LambdaLR`: linear warm-up, then cosine down to `floor` at step `total`."
     def __init__(self, warmup: int, total: int, floor: float = 0.0, cap_warmup: bool = True):
         self.warmup, self.total, self.floor, self.fitted = warmup, total, floor, False
+        self.limit = total             # the most steps a fit may plan: the length the schedule was built with
         self.cap_warmup = cap_warmup   # warm-up at most 10 % of the schedule (pretraining); False: `warmup` steps as given
 
     def __call__(self, step: int) -> float:
@@ -30,10 +31,9 @@ class WarmupCosine:
         return self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * t))
 
     def fit(self, step: int, seconds_per_step: float, seconds_left: float) -> int:
-        "Shorten the schedule to the steps that fit in `seconds_left`; done once per run. Returns the new total."
-        if not self.fitted:
-            self.total = min(self.total, step + max(1, int(seconds_left / seconds_per_step)))
-            self.fitted = True
+        "Re-plan the schedule to end when `seconds_left` run out at `seconds_per_step`, never beyond `limit`. Returns the new total."
+        self.total = min(self.limit, step + max(1, int(seconds_left / seconds_per_step)))
+        self.fitted = True
         return self.total
 
 

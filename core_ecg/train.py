@@ -49,7 +49,7 @@ __all__ = ['log', 'RESUME_KEYS', 'FIT_SHARE', 'TrainConfig', 'ResumableSampler',
            'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics', 'MetricsLog',
            'NonFiniteLossError', 'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run', 'train_step',
            'flop_counter', 'step_flops', 'make_checkpoint', 'save_run', 'restore_run', 'deterministic_algorithms',
-           'write_run_config', 'should_stop', 'fit_schedule', 'log_record', 'report_nonfinite', 'LoopClock',
+           'write_run_config', 'budget_decisions', 'fit_schedule', 'log_record', 'report_nonfinite', 'LoopClock',
            'fit_speed', 'after_step', 'run_epoch', 'run_loop', 'prepare_run', 'train_run', 'report_run', 'pretrain']
 
 # %% ../nbs/13_train.ipynb #2d97e9c6
@@ -568,7 +568,8 @@ def restore_run(run: Run, ckpt: dict, path: Path) -> None:
     run.optimizer.load_state_dict(ckpt["optimizer"])
     run.scheduler.load_state_dict(ckpt["scheduler"])
     if (old.get("epochs"), old.get("max_minutes")) != (run.train_cfg.epochs, run.train_cfg.max_minutes):
-        run.schedule.total, run.schedule.fitted = run.train_cfg.epochs * run.steps_per_epoch, False
+        run.schedule.total = run.schedule.limit = run.train_cfg.epochs * run.steps_per_epoch
+        run.schedule.fitted = False
         log.warning("%s: epochs/max_minutes changed: the cosine now spans %d steps", path, run.schedule.total)
     run.state = TrainState(**ckpt["state"])
     rngs = ckpt.get("rng") or []
@@ -606,22 +607,24 @@ def write_run_config(run: Run, data, n_records: int) -> None:
 
 
 # %% ../nbs/13_train.ipynb #afbbe1ea
-def should_stop(run: Run, seconds_left: float | None) -> bool:
-    "Rank 0's decision to stop for the wall-clock budget, shared with every process."
-    flag = torch.tensor([float(run.rt.is_main and seconds_left is not None and seconds_left <= 0)], device=run.rt.device)
+def budget_decisions(run: Run, seconds_left: float, seconds_per_step: float | None) -> tuple[bool, tuple[float, float] | None]:
+    """Rank 0's wall-clock decisions, shared with every process in one collective after every step: stop now?, and
+    (seconds per step, seconds left) to refit the cosine with, or None (no refit at this step)."""
+    d = torch.tensor([float(seconds_left <= 0), seconds_per_step or 0.0, seconds_left], dtype=torch.float64,
+                     device=run.rt.device)
     if run.rt.distributed:
-        dist.broadcast(flag, src=0)
-    return bool(flag.item())
+        dist.broadcast(d, src=0)
+    stop, speed, left = d.tolist()
+    return bool(stop), ((speed, left) if speed > 0 else None)
 
 
 # %% ../nbs/13_train.ipynb #cebbb741
 def fit_schedule(run: Run, seconds_per_step: float, seconds_left: float) -> None:
-    "Fit the cosine to the wall-clock budget with rank 0's speed estimate (the same total on every process)."
-    est = torch.tensor([seconds_per_step, seconds_left], dtype=torch.float64, device=run.rt.device)
-    if run.rt.distributed:
-        dist.broadcast(est, src=0)
-    total = run.schedule.fit(run.state.step, *est.tolist())
-    log.info("fitted the learning-rate schedule to the time budget: %d steps", total)
+    "(Re)fit the cosine to end with the wall-clock budget, from rank 0's numbers (`budget_decisions`: the same total everywhere)."
+    first = not run.schedule.fitted
+    total = run.schedule.fit(run.state.step, seconds_per_step, seconds_left)
+    (log.info if first else log.debug)("%s the learning-rate schedule to the time budget: %d steps",
+                                       "fitted" if first else "refitted", total)
 
 
 # %% ../nbs/13_train.ipynb #eb75955a
@@ -662,6 +665,7 @@ class LoopClock:
     mark_samples: int         # samples_seen at the start of the current log interval
     window: list[dict] = field(default_factory=list)   # train_step records of the current log interval
     warm: tuple[float, int] | None = None   # (time.monotonic(), step) at the end of this call's first step
+    fit_mark: tuple[float, int] | None = None   # ... at this call's last fit of the cosine
 
     @classmethod
     def begin(cls, run: Run) -> LoopClock:
@@ -673,14 +677,17 @@ class LoopClock:
 
 
 # %% ../nbs/13_train.ipynb #fd4f27a2
-FIT_SHARE = 0.05   # share of a time budget spent measuring the speed before the cosine is fitted to it
+FIT_SHARE = 0.05   # share of a call's time budget between two fits of the cosine (and before the first)
 
 def fit_speed(clock: LoopClock, step: int, now: float) -> float | None:
-    "Seconds per step to fit the cosine with, once this call has run 10 steps and `FIT_SHARE` of the time it had left; else None. Timed from the end of the call's first step (start-up excluded)."
+    """Seconds per step to (re)fit the cosine with, or None. The first fit of a call waits for 10 steps and `FIT_SHARE`
+    of the time the call had, and times from the end of its first step (start-up excluded); each refit waits for 10
+    more steps and another `FIT_SHARE`, and times the steps since the last fit (the speed now)."""
     if clock.warm is None or clock.budget is None:
         return None
-    t0, s0 = clock.warm
-    if step - clock.start_step >= 10 and now - clock.start >= FIT_SHARE * (clock.budget - clock.base_elapsed):
+    t0, s0 = clock.fit_mark or clock.warm
+    since = clock.fit_mark[0] if clock.fit_mark else clock.start
+    if step - s0 >= 10 and now - since >= FIT_SHARE * (clock.budget - clock.base_elapsed):
         return (now - t0) / (step - s0)
     return None
 
@@ -699,13 +706,14 @@ def after_step(run: Run, rec: dict, metrics, clock: LoopClock, bar) -> bool:
         r = log_record(run, clock.window, now - clock.mark, st.samples_seen - clock.mark_samples)
         metrics.write(r); bar.set_postfix(loss=r["loss"], lr=f"{r['lr']:.2e}", ecg_s=round(r["ecgs_per_s"]))
         clock.mark, clock.mark_samples, clock.window = now, st.samples_seen, []
-    budget = clock.budget
-    seconds_left = budget - st.elapsed_s if budget else None
-    if budget and not run.schedule.fitted and (speed := fit_speed(clock, st.step, now)):
-        fit_schedule(run, speed, seconds_left)
-        bar.total = run.schedule.total; bar.refresh()
-    return (budget is not None and should_stop(run, seconds_left)) or (cfg.max_steps is not None
-                                                                       and st.step >= cfg.max_steps)
+    stop = False
+    if clock.budget is not None:
+        stop, fit = budget_decisions(run, clock.budget - st.elapsed_s, fit_speed(clock, st.step, now))
+        if fit:
+            fit_schedule(run, *fit)
+            clock.fit_mark = (now, st.step)
+            bar.total = run.schedule.total; bar.refresh()
+    return stop or (cfg.max_steps is not None and st.step >= cfg.max_steps)
 
 
 # %% ../nbs/13_train.ipynb #7499257c
