@@ -11,10 +11,13 @@ is the reference: every other row gets the paired bootstrap difference to it on 
 `--pairs` compares two encoders over seeds: `A1+A2+A3:B1+B2+B3` pairs run Ai with run Bi (one pair per seed) and
 reports each paired difference and their mean, all on one set of val resamples (`paired_bootstrap_mean`).
 
-`--protocol`, `--fractions` and `--seeds` are `core-ecg evaluate`'s: fine-tuning beside (or instead of) the frozen
-probe, label fractions of train, and the seeds of the label subsets and of fine-tuning. Every row is then one encoder
-under one protocol, fraction and seed; `d vs` compares it with the reference under the same three, and a --pairs item
-pairs Ai with Bi under each protocol and fraction, over every seed (one pair per run and seed).
+`--protocol`, `--fractions`, `--lead-sets`, `--seeds` and `--select` are `core-ecg evaluate`'s: fine-tuning beside (or
+instead of) the frozen probe, label fractions of train, subsets of the leads (the encoder reads only those, the probe is
+fitted and scored on them), the seeds of the label subsets and of fine-tuning, and whether the probe's C is chosen on
+val or by cross-validation on train. Every row is then one encoder under one
+condition (protocol, fraction, seed and, when --lead-sets is given, leads); `d vs` compares it with the reference
+under the same condition, and a --pairs item pairs Ai with Bi under each protocol, fraction and lead set, over every
+seed (one pair per run and seed).
 
 Writes OUT.csv (one row per encoder), OUT_pairs.csv (one row per --pairs item) and OUT.md (the tables, each run's
 command, steps, ECGs/s and final losses).
@@ -26,6 +29,8 @@ Example
       --pairs full+full_s1:con+con_s1 --out results/synergy_seeds
   python scripts/synergy.py --runs full=results/runs/a,con=results/runs/b --pairs full:con --protocol linear,finetune \\
       --fractions 0.1,1 --seeds 0,1 --bf16 --out results/synergy_protocols
+  python scripts/synergy.py --runs full=results/runs/a,con=results/runs/b --pairs full:con --lead-sets 12 limb I \\
+      --out results/synergy_leads
 """
 from __future__ import annotations
 
@@ -72,23 +77,26 @@ def parse_pairs(spec: str, names: list[str]) -> list[tuple[list[str], list[str]]
     return pairs
 
 
-CONDITION = ["protocol", "fraction", "seed"]   # what a row is scored under, besides its encoder
+CONDITION = ["protocol", "fraction", "seed"]   # what a row is scored under, besides its encoder (and its leads, if asked)
+CONDITION_WORDS = {"protocol": "protocol", "fraction": "label fraction", "leads": "leads"}   # for the report
 
 
-def seed_pairs(df: pd.DataFrame, pairs: list[tuple[list[str], list[str]]], n_boot: int) -> pd.DataFrame:
-    """For each (A runs, B runs) and each protocol and fraction: Ai minus Bi per pair (one per run and seed) and the
-    mean over pairs, on one set of val resamples."""
-    rows_of = {(r["encoder"], r["protocol"], r["fraction"], r["seed"]): r for r in df.to_dict("records")}
+def seed_pairs(df: pd.DataFrame, pairs: list[tuple[list[str], list[str]]], n_boot: int,
+               condition: list[str] = CONDITION) -> pd.DataFrame:
+    """For each (A runs, B runs) and each group of `condition` but the seed: Ai minus Bi per pair (one per run and
+    seed) and the mean over pairs, on one set of val resamples."""
+    rows_of = {(r["encoder"], *(r[k] for k in condition)): r for r in df.to_dict("records")}
+    groups = [k for k in condition if k != "seed"]
     out = []
     for names_a, names_b in pairs:
-        for (protocol, fraction), cond in df.loc[df["encoder"] == names_a[0]].groupby(["protocol", "fraction"]):
-            keys = [(protocol, fraction, seed) for seed in cond["seed"]]
+        for values, cond in df.loc[df["encoder"] == names_a[0]].groupby(groups):
+            keys = [tuple(r[k] for k in condition) for r in cond.to_dict("records")]
             a = [rows_of[(n, *k)] for n in names_a for k in keys]
             b = [rows_of[(n, *k)] for n in names_b for k in keys]
             y = a[0]["y"]
             per_pair = [paired_bootstrap(y, ra["scores"], rb["scores"], n_boot=n_boot).estimate for ra, rb in zip(a, b)]
             d = paired_bootstrap_mean(y, [r["scores"] for r in a], [r["scores"] for r in b], n_boot=n_boot)
-            out.append({"a": "+".join(names_a), "b": "+".join(names_b), "protocol": protocol, "fraction": fraction,
+            out.append({"a": "+".join(names_a), "b": "+".join(names_b), **dict(zip(groups, values)),
                         "per_pair": " ".join(f"{x:+.3f}" for x in per_pair),
                         "mean_a": sum(r["macro_auroc"] for r in a) / len(a), "mean_b": sum(r["macro_auroc"] for r in b) / len(b),
                         "d": d.estimate, "d_low": d.low, "d_high": d.high, "p": d.p_value})
@@ -103,7 +111,11 @@ def main(argv=None) -> int:
     p.add_argument("--pairs", default="", help="A1+A2+...:B1+B2+...,...: paired differences per seed and their mean")
     p.add_argument("--protocol", default="linear", help="linear, finetune, or both as linear,finetune")
     p.add_argument("--fractions", default="1", help="label fractions of train, e.g. 0.01,0.1,1")
+    p.add_argument("--lead-sets", nargs="+", default=["12"], metavar="LEADS",
+                   help="lead subsets: 12, limb, precordial, I, II or names like I,II,V2 (adds a leads column unless only 12)")
     p.add_argument("--seeds", default="0", help="seeds of the label subsets and of fine-tuning, e.g. 0,1,2")
+    p.add_argument("--select", default="val", choices=("val", "cv"),
+                   help="choose the probe's C on val (core-ecg evaluate's default) or by 5-fold CV on train (no val labels in the fit)")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast of fine-tuning (the frozen probe stays fp32)")
     p.add_argument("--n-boot", type=int, default=1000)
     args = p.parse_args(argv)
@@ -119,19 +131,21 @@ def main(argv=None) -> int:
     cache = open_cache(args.data)
     protocols = tuple(args.protocol.split(","))
     fractions, seeds = tuple(map(float, args.fractions.split(","))), tuple(map(int, args.seeds.split(",")))
-    options = dict(protocol=protocols, fractions=fractions, seeds=seeds, n_boot=args.n_boot,
+    lead_sets = tuple(args.lead_sets)
+    condition = CONDITION[:2] + (["leads"] if lead_sets != ("12",) else []) + CONDITION[2:]
+    options = dict(protocol=protocols, fractions=fractions, lead_sets=lead_sets, seeds=seeds, select=args.select, n_boot=args.n_boot,
                    finetune_cfg=FinetuneConfig(bf16=args.bf16))
     frames = []
     for i, (name, run) in enumerate(runs.items()):
         baselines = ("random", "handcrafted") if i == 0 else ()
         frames.append(evaluate(run / "last.pt", cache, baselines=baselines, name=name, **options))
     df = pd.concat(frames, ignore_index=True)
-    df["run"] = df[["encoder", *CONDITION]].astype(str).agg("|".join, axis=1)
+    df["run"] = df[["encoder", *condition]].astype(str).agg("|".join, axis=1)
     ref = named[0][0]
     rows = []
     for r in df.to_dict("records"):
-        row = {k: r[k] for k in ("encoder", *CONDITION, "macro_auroc", "ci_low", "ci_high", "macro_f1")}
-        ref_run = "|".join(map(str, (ref, *(r[k] for k in CONDITION))))
+        row = {k: r[k] for k in ("encoder", *condition, "macro_auroc", "ci_low", "ci_high", "macro_f1")}
+        ref_run = "|".join(map(str, (ref, *(r[k] for k in condition))))
         if r["encoder"] != ref and ref_run in set(df["run"]):
             d = compare(df, r["run"], ref_run, n_boot=args.n_boot)
             row.update({f"d vs {ref}": d.estimate, "d_low": d.low, "d_high": d.high})
@@ -142,16 +156,16 @@ def main(argv=None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out.with_suffix(".csv"), index=False)
     shown = table.drop(columns=["command"]).round(3)
-    pair_table = seed_pairs(df, seed_runs, args.n_boot)
+    pair_table = seed_pairs(df, seed_runs, args.n_boot, condition)
     if len(pair_table):
         pair_table.to_csv(args.out.parent / f"{args.out.name}_pairs.csv", index=False)
     pair_lines = ["", "Seed pairs (A minus B per pair, and the mean over pairs on one set of resamples):", "",
                   pair_table.round(3).pipe(text_table)] if len(pair_table) else []
     lines = ["# Joint objective against its halves", "",
              f"Made by `{shlex.join(['python', 'scripts/synergy.py', *(argv if argv is not None else sys.argv[1:])])}`.",
-             "Frozen linear probe (C by val) or fine-tuning (epoch by val), as `core-ecg evaluate`; val fold (183 records), "
+             f"Frozen linear probe (C by {'val' if args.select == 'val' else '5-fold CV on train'}) or fine-tuning (epoch by val), as `core-ecg evaluate`; val fold (183 records), "
              "macro AUROC with bootstrap 95 % CIs; `d vs` is the paired bootstrap difference to "
-             f"`{ref}` under the same protocol, label fraction and seed, on the same records.", "", shown.pipe(text_table), *pair_lines, "",
+             f"`{ref}` under the same {', '.join(CONDITION_WORDS[k] for k in condition[:-1])} and seed, on the same records.", "", shown.pipe(text_table), *pair_lines, "",
              "Pretraining commands:", ""] + [f"- {n}: `{c}`" for n, c in zip(table["encoder"], table["command"]) if isinstance(c, str) and c]
     args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     return 0
