@@ -14,10 +14,9 @@ reports each paired difference and their mean, all on one set of val resamples (
 `--protocol`, `--fractions`, `--lead-sets`, `--seeds` and `--select` are `core-ecg evaluate`'s: fine-tuning beside (or
 instead of) the frozen probe, label fractions of train, subsets of the leads (the encoder reads only those, the probe is
 fitted and scored on them), the seeds of the label subsets and of fine-tuning, and whether the probe's C is chosen on
-val or by cross-validation on train. Every row is then one encoder under one
-condition (protocol, fraction, seed and, when --lead-sets is given, leads); `d vs` compares it with the reference
-under the same condition, and a --pairs item pairs Ai with Bi under each protocol, fraction and lead set, over every
-seed (one pair per run and seed).
+val or by cross-validation on train. Every row is then one encoder under one condition (protocol, fraction, seed
+and, when --lead-sets is given, leads); `d vs` compares it with the reference under the same condition, and a --pairs
+item pairs Ai with Bi under each protocol, fraction and lead set, over every seed (one pair per run and seed).
 
 Writes OUT.csv (one row per encoder), OUT_pairs.csv (one row per --pairs item) and OUT.md (the tables, each run's
 command, steps, ECGs/s and final losses).
@@ -115,7 +114,8 @@ def main(argv=None) -> int:
                    help="lead subsets: 12, limb, precordial, I, II or names like I,II,V2 (adds a leads column unless only 12)")
     p.add_argument("--seeds", default="0", help="seeds of the label subsets and of fine-tuning, e.g. 0,1,2")
     p.add_argument("--select", default="val", choices=("val", "cv"),
-                   help="choose the probe's C on val (core-ecg evaluate's default) or by 5-fold CV on train (no val labels in the fit)")
+                   help="choose the probe's C on val (core-ecg evaluate's default) or by cross-validation on train (5 folds, fewer "
+                        "when a class has fewer positives; no val labels in the fit)")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast of fine-tuning (the frozen probe stays fp32)")
     p.add_argument("--n-boot", type=int, default=1000)
     args = p.parse_args(argv)
@@ -132,7 +132,7 @@ def main(argv=None) -> int:
     protocols = tuple(args.protocol.split(","))
     fractions, seeds = tuple(map(float, args.fractions.split(","))), tuple(map(int, args.seeds.split(",")))
     lead_sets = tuple(args.lead_sets)
-    condition = CONDITION[:2] + (["leads"] if lead_sets != ("12",) else []) + CONDITION[2:]
+    condition = ["protocol", "fraction", *(["leads"] if lead_sets != ("12",) else []), "seed"]
     options = dict(protocol=protocols, fractions=fractions, lead_sets=lead_sets, seeds=seeds, select=args.select, n_boot=args.n_boot,
                    finetune_cfg=FinetuneConfig(bf16=args.bf16))
     frames = []
@@ -163,7 +163,7 @@ def main(argv=None) -> int:
                   pair_table.round(3).pipe(text_table)] if len(pair_table) else []
     lines = ["# Joint objective against its halves", "",
              f"Made by `{shlex.join(['python', 'scripts/synergy.py', *(argv if argv is not None else sys.argv[1:])])}`.",
-             f"Frozen linear probe (C by {'val' if args.select == 'val' else '5-fold CV on train'}) or fine-tuning (epoch by val), as `core-ecg evaluate`; val fold (183 records), "
+             f"Frozen linear probe (C by {'val' if args.select == 'val' else 'cross-validation on train, at most 5 folds'}) or fine-tuning (epoch by val), as `core-ecg evaluate`; val fold (183 records), "
              "macro AUROC with bootstrap 95 % CIs; `d vs` is the paired bootstrap difference to "
              f"`{ref}` under the same {', '.join(CONDITION_WORDS[k] for k in condition[:-1])} and seed, on the same records.", "", shown.pipe(text_table), *pair_lines, "",
              "Pretraining commands:", ""] + [f"- {n}: `{c}`" for n, c in zip(table["encoder"], table["command"]) if isinstance(c, str) and c]
