@@ -174,7 +174,8 @@ def _early_stopping(clf: ECGClassifier, loader, opt, sched, lead_idx: Tensor, y_
         m, n = macro_auroc(y_va, s)
         history.append(dict(epoch=epoch, step=step, train_loss=float(np.mean(losses)) if losses else math.nan,
                             val_auroc=m, n_classes=n, lr=opt.param_groups[-1]["lr"], seconds=time.time() - t0))
-        logger.info("finetune epoch %d step %d: loss %.4f val macro AUROC %.4f", epoch, step, history[-1]["train_loss"], m)
+        logger.info("finetune epoch %d step %d: train loss %s, val macro AUROC %.4f", epoch, step,
+                    f"{history[-1]['train_loss']:.4f}" if losses else "none yet (before training)", m)
         if epoch == 0:
             continue
         if m > best[0]:

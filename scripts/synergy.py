@@ -159,6 +159,7 @@ def main(argv=None) -> int:
     pair_table = seed_pairs(df, seed_runs, args.n_boot, condition)
     if len(pair_table):
         pair_table.to_csv(args.out.parent / f"{args.out.name}_pairs.csv", index=False)
+    commands = {n: c for n, c in zip(table["encoder"], table["command"]) if isinstance(c, str) and c}   # one per encoder
     pair_lines = ["", "Seed pairs (A minus B per pair, and the mean over pairs on one set of resamples):", "",
                   pair_table.round(3).pipe(text_table)] if len(pair_table) else []
     lines = ["# Joint objective against its halves", "",
@@ -166,7 +167,7 @@ def main(argv=None) -> int:
              f"Frozen linear probe (C by {'val' if args.select == 'val' else 'cross-validation on train, at most 5 folds'}) or fine-tuning (epoch by val), as `core-ecg evaluate`; val fold (183 records), "
              "macro AUROC with bootstrap 95 % CIs; `d vs` is the paired bootstrap difference to "
              f"`{ref}` under the same {', '.join(CONDITION_WORDS[k] for k in condition[:-1])} and seed, on the same records.", "", shown.pipe(text_table), *pair_lines, "",
-             "Pretraining commands:", ""] + [f"- {n}: `{c}`" for n, c in zip(table["encoder"], table["command"]) if isinstance(c, str) and c]
+             "Pretraining commands:", ""] + [f"- {n}: `{c}`" for n, c in commands.items()]
     args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     return 0
 
