@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 from .fda import augment
 from .model import CoReConfig, CoReECG
-from .stdm import make_mask, token_kinds
+from .stdm import make_mask, query_subset, token_kinds
 
 # %% auto #0
 __all__ = ['LOSS_TERMS', 'distributed_world', 'gather_with_grad', 'info_nce', 'patch_norm', 'masked_mse',
@@ -90,7 +90,8 @@ LOSS_TERMS = ("loss", "rec", "con", "align")   # the terms pretrain_loss returns
 def pretrain_loss(model: CoReECG | nn.Module, x: Tensor, generator: torch.Generator | None = None,
                   return_outputs: bool = False) -> dict[str, Tensor]:
     """Joint CoRe-ECG loss of clean ECGs x (B, L, T): {'loss', 'rec', 'con', 'align'}; with `return_outputs` also
-    'pred', 'target', 'mask' (2B rows: view 1 then view 2), 'views' (the augmented inputs) and 'global'."""
+    'pred', 'target', 'mask' (2B rows: view 1 then view 2), 'queries' (the hidden places rebuilt and scored: all of
+    them, or a random `rec_fraction` of them), 'views' (the augmented inputs) and 'global'."""
     net = getattr(model, "module", model)                     # CoReECG, or a DDP wrapper of one
     cfg = net.cfg
     if x.ndim != 3 or x.shape[1] != cfg.n_leads or x.shape[-1] % cfg.patch_size:
@@ -102,16 +103,18 @@ def pretrain_loss(model: CoReECG | nn.Module, x: Tensor, generator: torch.Genera
         views = augment(x.repeat(n_views, 1, 1), cfg.fs, cfg.augmentation, generator)
         mask = make_mask(cfg.masking, n_views * B, L, T // cfg.patch_size, cfg.time_ratio, cfg.lead_ratio,
                          cfg.target_ratio, generator=generator, device=x.device)
-    out = model(views, mask, n_views=n_views)
+        queries = query_subset(mask, cfg.rec_fraction, generator) if cfg.w_rec > 0 else mask
+    out = model(views, mask, n_views=n_views, queries=queries)
     zero = x.new_zeros(())
     con = info_nce(*out["z"].chunk(2), tau=cfg.tau) if n_views == 2 else zero
     rec, target = zero, None
     if out["pred"] is not None:
         target = net.patchify(views if cfg.rec_target == "view" else x.repeat(n_views, 1, 1))
-        scored = token_kinds(mask)["column"] if cfg.rec_tokens == "columns" else mask
+        scored = queries & token_kinds(mask)["column"] if cfg.rec_tokens == "columns" else queries
         rec = masked_mse(out["pred"], target, scored, cfg.norm_target)
     align = reconstruction_alignment(out["z_rec"], out["z"], cfg.tau) if out["z_rec"] is not None else zero
     result = {"loss": cfg.w_rec * rec + cfg.w_con * con + cfg.w_align * align, "rec": rec, "con": con, "align": align}
     if return_outputs:
-        result.update({"pred": out["pred"], "target": target, "mask": mask, "views": views, "global": out["global"]})
+        result.update({"pred": out["pred"], "target": target, "mask": mask, "queries": queries, "views": views,
+                       "global": out["global"]})
     return result

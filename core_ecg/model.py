@@ -73,6 +73,9 @@ class CoReConfig:
                            "over the whole grid", choices=CHOICES["decoder"])
     dec_context: str = setting("visible", "what the cross decoder's hidden queries read: the visible tokens (and the global "
                                "vector), or the global vector alone, as GLOBAL_TOKENS tokens", choices=CHOICES["dec_context"])
+    dec_layer: int = setting(0, "encoder block (counted from 1) whose output tokens the decoder reads, so that reconstruction "
+                             "trains the blocks up to it and only the contrastive loss those above; 0 = the last, after the "
+                             "final LayerNorm")
     # method switches (STDM: 6 of 20 time columns in all leads, 2 of 12 leads at all times, then random tokens up to
     # 140 of 240, see 06_stdm and 11_loss; naive views, each decoded back to itself: rec_target="view", see 05_fda,
     # 11_loss and the component study in 21_experiments, where they beat joint FDA views out of fold on 3 of 3 seeds)
@@ -92,6 +95,9 @@ class CoReConfig:
                               "columns hidden in every lead (no cross-lead shortcut)", choices=CHOICES["rec_tokens"])
     rec_target: str = setting("view", "what the reconstruction rebuilds: the clean ECG, or the augmented view the encoder "
                               "saw (needed when the augmentation moves samples in time)", choices=CHOICES["rec_target"])
+    rec_fraction: float = setting(1.0, "share of the hidden tokens the cross decoder rebuilds and the loss scores, drawn "
+                                  "afresh per sample and step (CrossMAE's partial reconstruction: less decoder work)",
+                                  type=positive_float)
 
     def __post_init__(self):
         self.validate()
@@ -157,6 +163,12 @@ def validate(self: CoReConfig) -> None:
                          f"time_ratio > 0, got masking={self.masking!r}, time_ratio={self.time_ratio}")
     if self.tau <= 0:
         raise ValueError(f"CoReConfig: tau={self.tau} must be > 0")
+    if not 0 <= self.dec_layer <= self.depth or (self.dec_layer and self.dec_context != "visible"):
+        raise ValueError(f"CoReConfig: dec_layer={self.dec_layer} must be in 0..depth={self.depth}, and 0 unless the decoder "
+                         f"reads the visible tokens (dec_context='visible', got {self.dec_context!r})")
+    if not 0 < self.rec_fraction <= 1 or (self.rec_fraction < 1 and self.decoder != "cross"):
+        raise ValueError(f"CoReConfig: rec_fraction={self.rec_fraction} must be in (0, 1], and 1 unless decoder='cross' "
+                         f"(the self decoder computes every place anyway), got decoder={self.decoder!r}")
     if self.dec_context == "global" and (self.decoder != "cross" or self.global_cond == "none"):
         raise ValueError(f"CoReConfig: dec_context='global' decodes from the global vector alone; it needs decoder='cross' "
                          f"and global_cond own or cross, got decoder={self.decoder!r}, global_cond={self.global_cond!r}")
@@ -313,7 +325,8 @@ class CoReECG(nn.Module):
                 cond=nn.Linear(cfg.global_dim, n_cond * dd) if cfg.global_cond != "none" else nn.Identity(),
                 blocks=nn.ModuleList([DECODER_BLOCKS[cfg.decoder](dd, cfg.dec_heads, cfg.mlp_ratio, cfg.dropout)
                                       for _ in range(cfg.dec_depth)]),
-                norm=nn.LayerNorm(dd), head=nn.Linear(dd, P)))
+                norm=nn.LayerNorm(dd), head=nn.Linear(dd, P),
+                **({"tap_norm": nn.LayerNorm(D)} if cfg.dec_layer else {})))   # normalises block dec_layer's raw output
             self.mask_token = nn.Parameter(torch.zeros(1, 1, dd))
             self.dec_lead_embed = nn.Parameter(torch.zeros(cfg.n_leads, dd))
         self.projector = None
@@ -380,8 +393,12 @@ def lead_index(self: CoReECG, n_leads: int, lead_idx: Tensor | Sequence[int] | N
 
 # %% ../nbs/07_model.ipynb #3d0bd33d
 @patch
-def encode(self: CoReECG, x: Tensor, mask: Tensor | None = None, lead_idx: Tensor | None = None) -> Tensor:
-    "(B, L, T) -> (B, 1+V, D): [CLS] + visible tokens (row-major lead, time), after the final LayerNorm."
+def encode_and_tap(self: CoReECG, x: Tensor, mask: Tensor | None = None, tap: int = 0,
+                   lead_idx: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+    """(B, L, T) -> (h, tapped): h (B, 1+V, D) = [CLS] + visible tokens (row-major lead, time) after the final LayerNorm;
+    tapped = the raw output of block `tap` (counted from 1; the decoder's input with `dec_layer`), None for tap=0."""
+    if not 0 <= tap <= len(self.blocks):
+        raise ValueError(f"encode_and_tap: tap={tap}; the encoder has blocks 1..{len(self.blocks)} (0 = none)")
     lead_idx = self.lead_index(x.shape[1], lead_idx, x.device)
     t = self.patch_embed(self.patchify(x))                                     # (B, L, N, D)
     B, L, N, D = t.shape
@@ -392,9 +409,19 @@ def encode(self: CoReECG, x: Tensor, mask: Tensor | None = None, lead_idx: Tenso
             raise ValueError(f"mask: expected shape {(B, L, N)} for x {tuple(x.shape)}, got {tuple(mask.shape)}")
         t = t.gather(1, visible_index(mask)[..., None].expand(-1, -1, D))
     t = torch.cat([self.cls_token.to(t.dtype).expand(B, -1, -1), t], 1)
-    for blk in self.blocks:
+    tapped = None
+    for i, blk in enumerate(self.blocks, 1):
         t = blk(t)
-    return self.norm(t)
+        tapped = t if i == tap else tapped
+    return self.norm(t), tapped
+
+
+# %% ../nbs/07_model.ipynb #77d60483
+@patch
+def encode(self: CoReECG, x: Tensor, mask: Tensor | None = None, lead_idx: Tensor | None = None) -> Tensor:
+    "(B, L, T) -> (B, 1+V, D): [CLS] + visible tokens (row-major lead, time), after the final LayerNorm."
+    return self.encode_and_tap(x, mask, 0, lead_idx)[0]
+
 
 # %% ../nbs/07_model.ipynb #aed1b631
 @patch
@@ -419,13 +446,18 @@ def project(self: CoReECG, g: Tensor) -> Tensor:
 
 # %% ../nbs/07_model.ipynb #7f2c39f1
 @patch
-def decode(self: CoReECG, h: Tensor, mask: Tensor, cond: Tensor | None = None, lead_idx: Tensor | None = None) -> Tensor:
+def decode(self: CoReECG, h: Tensor, mask: Tensor, cond: Tensor | None = None, lead_idx: Tensor | None = None,
+           queries: Tensor | None = None) -> Tensor:
     """Encoder output (B, 1+V, D), mask (B, L, N), optional global vector (B, G) -> patch predictions (B, L, N, P).
-    The `cross` decoder predicts hidden places only (zeros elsewhere); `self` predicts every place."""
+    The `cross` decoder predicts hidden places only (zeros elsewhere), or only `queries` (B, L, N), a subset of
+    them (`query_subset`); `self` predicts every place."""
     if self.decoder is None:
         raise RuntimeError("this model was built with w_rec=0: it has no decoder")
     if cond is not None and self.cfg.global_cond == "none":
         raise ValueError("decode: cond given but the model was built with global_cond='none'")
+    if queries is not None and (self.cfg.decoder != "cross" or queries.shape != mask.shape or bool((queries & ~mask).any())):
+        raise ValueError(f"decode: queries must be hidden places of mask {tuple(mask.shape)}, for the cross decoder only")
+    queries = mask if queries is None else queries
     dec = self.decoder
     B, L, N = mask.shape
     idx = visible_index(mask)
@@ -437,11 +469,11 @@ def decode(self: CoReECG, h: Tensor, mask: Tensor, cond: Tensor | None = None, l
     if self.cfg.dec_context == "global":
         if c is None:
             raise ValueError("decode: dec_context='global' decodes from the global vector; pass cond")
-        return self._decode_cross(c, pos.to(c.dtype), mask, None)
+        return self._decode_cross(c, pos.to(c.dtype), queries, None)
     y = dec["embed"](h[:, 1:])                                                 # (B, V, dd); the [CLS] output is not used
     pos, c = pos.to(y.dtype), c.to(y.dtype) if c is not None else None
     if self.cfg.decoder == "cross":
-        return self._decode_cross(y + pos[idx], pos, mask, c)
+        return self._decode_cross(y + pos[idx], pos, queries, c)
     t = self.mask_token.to(y.dtype).expand(B, L * N, y.shape[-1]).scatter(1, idx[..., None].expand_as(y), y) + pos
     t = t if c is None else torch.cat([c, t], 1)
     for blk in dec["blocks"]:
@@ -462,14 +494,17 @@ def _decode_cross(self: CoReECG, visible: Tensor, pos: Tensor, mask: Tensor, c: 
 
 # %% ../nbs/07_model.ipynb #ba83f98f
 @patch
-def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_cond: str | None = None) -> dict[str, Tensor | None]:
+def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_cond: str | None = None,
+            queries: Tensor | None = None) -> dict[str, Tensor | None]:
     """One pretraining pass over `n_views` stacked views x (n_views*B, L, T) with masks (n_views*B, L, N):
     {'h', 'global', 'z' (None without projector), 'pred' (None without decoder), 'z_rec'}. `global_cond`
     (default cfg.global_cond) picks the conditioning: none, own global vector, or 'cross' = the next view's
     (view 1 gets view 2's and vice versa). With cfg.w_align > 0, 'z_rec' is the projection of the global
     vector of the *reconstruction*: the predicted patches alone (the visible ones hidden) encoded again;
-    else None. Going through forward lets DDP see the whole pass."""
-    h = self.encode(x, mask)
+    else None. With cfg.dec_layer = k > 0 the decoder reads the tokens of encoder block k, not the last. `queries`
+    (default: every hidden place) are the places the decoder rebuilds (`decode`).
+    Going through forward lets DDP see the whole pass."""
+    h, tapped = self.encode_and_tap(x, mask, self.cfg.dec_layer)
     g = self.global_vector(h)
     z = self.project(g) if self.projector is not None else None
     pred = z_rec = None
@@ -478,7 +513,8 @@ def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_con
         if mode not in CHOICES["global_cond"] or x.shape[0] % n_views:
             raise ValueError(f"forward: global_cond={mode!r}, {x.shape[0]} rows for n_views={n_views}")
         cond = None if mode == "none" else g.roll(x.shape[0] // n_views, 0) if mode == "cross" else g
-        pred = self.decode(h, mask, cond)
+        pred = self.decode(h if tapped is None else self.decoder["tap_norm"](tapped), mask, cond, queries=queries)
         if self.cfg.w_align > 0:
-            z_rec = self.project(self.global_vector(self.encode(pred.flatten(-2), ~mask)))
+            rebuilt = mask if queries is None else queries
+            z_rec = self.project(self.global_vector(self.encode(pred.flatten(-2), ~rebuilt)))
     return {"h": h, "global": g, "z": z, "pred": pred, "z_rec": z_rec}

@@ -11,7 +11,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['random_mask', 'stdm_ratio', 'stdm_mask', 'make_mask', 'cross_lead_r2', 'token_kinds', 'rr_interval', 'rr_copy']
+__all__ = ['random_mask', 'stdm_ratio', 'stdm_mask', 'make_mask', 'query_subset', 'cross_lead_r2', 'token_kinds', 'rr_interval',
+           'rr_copy']
 
 # %% ../nbs/06_stdm.ipynb #38a51714
 def _check_ratio(name: str, value: float) -> None:
@@ -95,6 +96,23 @@ def make_mask(kind: str, batch: int, n_leads: int, n_patches: int, time_ratio: f
         ratio = target_ratio if target_ratio is not None else stdm_ratio(n_leads, n_patches, time_ratio, lead_ratio)
         return random_mask(batch, n_leads, n_patches, ratio, generator, device)
     raise ValueError(f"make_mask: unknown kind {kind!r}; choose 'stdm' or 'random'")
+
+# %% ../nbs/06_stdm.ipynb #03b7ea54
+def query_subset(mask: Tensor, fraction: float, generator: torch.Generator | None = None) -> Tensor:
+    """Bool like `mask` (B, L, N): a random `fraction` of each sample's hidden tokens (at least one), the places a partial
+    decoder rebuilds. fraction 1 returns `mask` itself and draws nothing."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"query_subset: fraction={fraction} must be in (0, 1]")
+    if fraction == 1:
+        return mask
+    flat = mask.reshape(mask.shape[0], -1)
+    counts = flat.sum(1)
+    if len(counts) and bool((counts != counts[0]).any()):
+        raise ValueError(f"query_subset: every sample needs the same number of hidden tokens, got {counts.tolist()[:8]}")
+    n = max(1, round(fraction * int(counts[0]))) if len(counts) else 0
+    noise = _noise(tuple(flat.shape), generator, mask.device).masked_fill(~flat, 2.0)   # visible tokens sort last
+    return torch.zeros_like(flat).scatter(1, noise.argsort(dim=-1)[:, :n], True).reshape(mask.shape)
+
 
 # %% ../nbs/06_stdm.ipynb #11c3be1e
 def cross_lead_r2(x: Tensor, mask: Tensor, patch_size: int, targets: Sequence[int] = range(6),
