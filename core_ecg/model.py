@@ -42,6 +42,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "decoder": ("cross", "self"),
     "rec_tokens": ("hidden", "columns"),
     "rec_target": ("clean", "view"),
+    "con_views": ("masked", "whole"),
     "dec_context": ("visible", "global"),
 }
 GLOBAL_TOKENS = 8            # tokens the global vector is split into when it is the decoder's only context
@@ -98,6 +99,9 @@ class CoReConfig:
     rec_fraction: float = setting(1.0, "share of the hidden tokens the cross decoder rebuilds and the loss scores, drawn "
                                   "afresh per sample and step (CrossMAE's partial reconstruction: less decoder work)",
                                   type=positive_float)
+    con_views: str = setting("masked", "what the contrastive loss and the decoder's global vector see: the masked views "
+                             "(one encoder pass per view), or the whole views, encoded once more without the mask",
+                             choices=CHOICES["con_views"])
 
     def __post_init__(self):
         self.validate()
@@ -169,6 +173,8 @@ def validate(self: CoReConfig) -> None:
     if not 0 < self.rec_fraction <= 1 or (self.rec_fraction < 1 and self.decoder != "cross"):
         raise ValueError(f"CoReConfig: rec_fraction={self.rec_fraction} must be in (0, 1], and 1 unless decoder='cross' "
                          f"(the self decoder computes every place anyway), got decoder={self.decoder!r}")
+    if self.con_views == "whole" and self.w_con == 0:
+        raise ValueError("CoReConfig: con_views='whole' encodes the whole views for the contrastive loss; it needs w_con > 0")
     if self.dec_context == "global" and (self.decoder != "cross" or self.global_cond == "none"):
         raise ValueError(f"CoReConfig: dec_context='global' decodes from the global vector alone; it needs decoder='cross' "
                          f"and global_cond own or cross, got decoder={self.decoder!r}, global_cond={self.global_cond!r}")
@@ -499,13 +505,18 @@ def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_con
     """One pretraining pass over `n_views` stacked views x (n_views*B, L, T) with masks (n_views*B, L, N):
     {'h', 'global', 'z' (None without projector), 'pred' (None without decoder), 'z_rec'}. `global_cond`
     (default cfg.global_cond) picks the conditioning: none, own global vector, or 'cross' = the next view's
-    (view 1 gets view 2's and vice versa). With cfg.w_align > 0, 'z_rec' is the projection of the global
-    vector of the *reconstruction*: the predicted patches alone (the visible ones hidden) encoded again;
-    else None. With cfg.dec_layer = k > 0 the decoder reads the tokens of encoder block k, not the last. `queries`
-    (default: every hidden place) are the places the decoder rebuilds (`decode`).
+    (view 1 gets view 2's and vice versa). With cfg.con_views='whole', 'global' and 'z' come from the views encoded
+    whole (no mask), and the masked pass, skipped without a decoder, only feeds the decoder. With cfg.w_align > 0,
+    'z_rec' is the projection of the global vector of the *reconstruction*: the predicted patches alone (the visible
+    ones hidden) encoded again; else None. With cfg.dec_layer = k > 0 the decoder reads the tokens of encoder block k,
+    not the last. `queries` (default: every hidden place) are the places the decoder rebuilds (`decode`).
     Going through forward lets DDP see the whole pass."""
-    h, tapped = self.encode_and_tap(x, mask, self.cfg.dec_layer)
-    g = self.global_vector(h)
+    whole = self.encode(x) if self.cfg.con_views == "whole" else None
+    if whole is not None and self.decoder is None:
+        h, tapped = whole, None
+    else:
+        h, tapped = self.encode_and_tap(x, mask, self.cfg.dec_layer)
+    g = self.global_vector(h if whole is None else whole)
     z = self.project(g) if self.projector is not None else None
     pred = z_rec = None
     if self.decoder is not None:
