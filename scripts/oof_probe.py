@@ -15,7 +15,8 @@ Reported: macro AUROC over the 1,625 pooled out-of-fold scores with a bootstrap 
 run to the full model and to random init of the same seed, and those differences averaged over seeds on one set of
 record resamples (`core_ecg.metrics.paired_bootstrap_mean`): oof.csv, oof_seeds.csv and oof.md in --out. `--pairs A:B` adds the same
 paired differences between any two encoder kinds over the seeds both have (oof_pairs.csv). Out-of-fold scores are cached in each run folder
-(`oof_scores.npz`), so a second call only re-reads them.
+(`oof_scores.npz`), so a second call only re-reads them; kept under version control in `results/runs/*/` (checkpoints
+are not), they let a later session pair new runs with this one after its checkpoint is gone.
 
     python scripts/oof_probe.py --runs results/runs --data data/ptbxl100 --out results/study600 \\
         --names random_init,core_ecg,con_fda,rec_stdm,random_init_s1,core_ecg_s1,con_fda_s1,rec_stdm_s1,...
@@ -64,6 +65,8 @@ def run_scores(run: Path, cache, idx: np.ndarray, y: np.ndarray, folds: np.ndarr
     cached = run / "oof_scores.npz"
     if cached.exists() and str((saved := np.load(cached))["key"]) == key:
         return saved["scores"]
+    if not (run / "last.pt").exists():
+        raise FileNotFoundError(f"{run}: no last.pt, and no out-of-fold scores cached for these records and folds")
     log.info("%s: features and %d-fold probe", run.name, len(np.unique(folds)))
     scores = oof_scores(encoder_features(load_encoder(run / "last.pt"), cache, idx), y, folds)
     np.savez(cached, scores=scores, key=key)

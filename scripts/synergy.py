@@ -3,6 +3,9 @@
 
 Each run folder (made by `core-ecg pretrain`) holds last.pt and metrics.jsonl; a command.txt beside them, written by
 whoever ran it (`core-ecg pretrain` records its configs in config.json, not its command line), is copied into the report.
+The val scores of each run are cached in its folder (probe_KEY.npz, one per set of options): `results/runs/*/` keeps
+them under version control with the command, config and metrics (checkpoints are not kept), so a run can be compared
+again, and paired with new runs, after its checkpoint is gone.
 Every checkpoint is frozen and probed exactly as `core-ecg evaluate` does (standardised features, one logistic
 regression per class fitted on train, C chosen on val; the val fold is the only one reported, the test fold is
 absent), beside the random-init encoder of the first run's architecture and the handcrafted features. The first run
@@ -34,16 +37,18 @@ Example
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import shlex
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from core_ecg.cache import open_cache
-from core_ecg.evaluate import compare, evaluate
+from core_ecg.cache import ECGCache, open_cache
+from core_ecg.evaluate import ARRAY_COLUMNS, compare, evaluate
 from core_ecg.finetune import FinetuneConfig
 from core_ecg.metrics import paired_bootstrap, paired_bootstrap_mean
 
@@ -63,6 +68,25 @@ def run_facts(run: Path) -> dict:
     return {"steps": end["step"], "minutes": end["elapsed_s"] / 60, "ecgs_per_s": sum(r["ecgs_per_s"] for r in logged) / len(logged),
             "final rec": logged[-1]["rec"], "final con": logged[-1]["con"],
             "command": (run / "command.txt").read_text().strip() if (run / "command.txt").exists() else ""}
+
+
+def probe_rows(run: Path, cache: ECGCache, name: str, baselines: tuple, options: dict) -> pd.DataFrame:
+    """`evaluate`'s rows for the checkpoint of run folder `run`, cached in run/probe_KEY.npz (KEY: the name, baselines,
+    options and labelled records), so that a run's val scores outlive its checkpoint: kept beside metrics.jsonl, they let
+    a later run be paired with this one after last.pt is gone."""
+    facts = json.dumps([name, list(baselines), repr(sorted(options.items())), cache.label_names, len(cache)])
+    path = run / f"probe_{hashlib.sha256(facts.encode()).hexdigest()[:12]}.npz"
+    if path.exists():
+        saved = np.load(path)
+        rows = json.loads(str(saved["rows"]))
+        return pd.DataFrame([{**row, **{k: saved[f"{k}_{i}"] for k in ARRAY_COLUMNS}} for i, row in enumerate(rows)])
+    if not (run / "last.pt").exists():
+        raise FileNotFoundError(f"{run}: no last.pt, and no probe scores cached for these settings ({path.name})")
+    df = evaluate(run / "last.pt", cache, baselines=baselines, name=name, **options)
+    arrays = {f"{k}_{i}": np.asarray(r[k]) for i, r in enumerate(df.to_dict("records")) for k in ARRAY_COLUMNS}
+    scalars = df.drop(columns=list(ARRAY_COLUMNS)).to_dict("records")
+    np.savez(path, rows=json.dumps(scalars, default=lambda v: v.item()), **arrays)
+    return df
 
 
 def parse_pairs(spec: str, names: list[str]) -> list[tuple[list[str], list[str]]]:
@@ -138,7 +162,10 @@ def main(argv=None) -> int:
     frames = []
     for i, (name, run) in enumerate(runs.items()):
         baselines = ("random", "handcrafted") if i == 0 else ()
-        frames.append(evaluate(run / "last.pt", cache, baselines=baselines, name=name, **options))
+        try:
+            frames.append(probe_rows(run, cache, name, baselines, options))
+        except FileNotFoundError as e:
+            p.error(str(e))
     df = pd.concat(frames, ignore_index=True)
     df["run"] = df[["encoder", *condition]].astype(str).agg("|".join, axis=1)
     ref = named[0][0]
