@@ -46,11 +46,12 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'RESUME_KEYS', 'FIT_SHARE', 'TrainConfig', 'ResumableSampler', 'check_model_config', 'pretrain_indices',
            'pretrain_dataset', 'seed_everything', 'seeded_generator', 'capture_rng', 'restore_rng', 'Runtime',
            'resolve_device', 'init_runtime', 'all_gather_objects', 'barrier', 'state_hash', 'snapshot_path',
-           'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'truncate_metrics', 'plot_metrics', 'MetricsLog',
-           'NonFiniteLossError', 'TrainState', 'Run', 'resolve_bf16', 'default_workers', 'build_run', 'train_step',
-           'flop_counter', 'step_flops', 'make_checkpoint', 'save_run', 'restore_run', 'deterministic_algorithms',
-           'write_run_config', 'budget_decisions', 'fit_schedule', 'log_record', 'report_nonfinite', 'LoopClock',
-           'fit_speed', 'after_step', 'run_epoch', 'run_loop', 'prepare_run', 'train_run', 'report_run', 'pretrain']
+           'latest_checkpoint', 'prune_snapshots', 'read_metrics', 'final_weights_hash', 'truncate_metrics',
+           'plot_metrics', 'MetricsLog', 'NonFiniteLossError', 'TrainState', 'Run', 'resolve_bf16', 'default_workers',
+           'build_run', 'train_step', 'flop_counter', 'step_flops', 'make_checkpoint', 'save_run', 'restore_run',
+           'deterministic_algorithms', 'write_run_config', 'budget_decisions', 'fit_schedule', 'log_record',
+           'report_nonfinite', 'LoopClock', 'fit_speed', 'after_step', 'run_epoch', 'run_loop', 'prepare_run',
+           'train_run', 'report_run', 'pretrain']
 
 # %% ../nbs/13_train.ipynb #2d97e9c6
 @dataclass
@@ -332,6 +333,12 @@ def read_metrics(path: str | Path) -> list[dict]:
             log.warning("%s: skipping an unreadable line", path)
     return records
 
+
+# %% ../nbs/13_train.ipynb #4be9286a
+def final_weights_hash(path: str | Path) -> str:
+    "`weights_sha256` of the last `end` event of a metrics.jsonl; empty for a run that has not ended."
+    ends = [r for r in read_metrics(path) if r.get("event") == "end"]
+    return ends[-1].get("weights_sha256", "") if ends else ""
 
 # %% ../nbs/13_train.ipynb #05ab79bc
 def truncate_metrics(path: Path, step: int) -> None:

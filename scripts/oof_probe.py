@@ -34,7 +34,7 @@ from core_ecg.cache import open_cache
 from core_ecg.metrics import bootstrap_auroc, paired_bootstrap, paired_bootstrap_mean
 from core_ecg.probe import encoder_features, linear_probe, load_encoder
 from core_ecg.study import encoder_kind
-from core_ecg.train import read_metrics
+from core_ecg.train import final_weights_hash
 
 log = logging.getLogger("oof_probe")
 REFERENCES = {"core_ecg": "full", "random": "random"}   # encoder kind -> column prefix of the differences to it
@@ -62,9 +62,7 @@ def oof_scores(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
 
 def run_scores(run: Path, cache, idx: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
     "The out-of-fold scores of run folder `run` (cached in run/oof_scores.npz, keyed by its final weights, the records and folds)."
-    ends = [r for r in read_metrics(run / "metrics.jsonl") if r.get("event") == "end"]
-    weights = ends[-1].get("weights_sha256", "") if ends else ""   # the final weights, as the trainer logged them
-    key = hashlib.sha256(weights.encode() + np.concatenate([idx, folds]).astype(np.int64).tobytes()).hexdigest()[:16]
+    key = hashlib.sha256(final_weights_hash(run / "metrics.jsonl").encode() + np.concatenate([idx, folds]).astype(np.int64).tobytes()).hexdigest()[:16]
     cached = run / "oof_scores.npz"
     if cached.exists() and str((saved := np.load(cached))["key"]) == key:
         return saved["scores"]

@@ -51,7 +51,7 @@ from core_ecg.cache import ECGCache, open_cache
 from core_ecg.evaluate import ARRAY_COLUMNS, compare, evaluate
 from core_ecg.finetune import FinetuneConfig
 from core_ecg.metrics import paired_bootstrap, paired_bootstrap_mean
-from core_ecg.train import read_metrics
+from core_ecg.train import final_weights_hash
 
 log = logging.getLogger("synergy")
 
@@ -75,9 +75,7 @@ def probe_rows(run: Path, cache: ECGCache, name: str, baselines: tuple, options:
     """`evaluate`'s rows for the checkpoint of run folder `run`, cached in run/probe_KEY.npz (KEY: the final weights'
     hash logged in metrics.jsonl, the name, baselines, options and labelled records), so that a run's val scores
     outlive its checkpoint: kept beside metrics.jsonl, they let a later run be paired with this one after last.pt is gone."""
-    ends = [r for r in read_metrics(run / "metrics.jsonl") if r.get("event") == "end"]
-    weights = ends[-1].get("weights_sha256", "") if ends else ""   # the final weights, as the trainer logged them
-    facts = json.dumps([weights, name, list(baselines), repr(sorted(options.items())), cache.label_names, len(cache)])
+    facts = json.dumps([final_weights_hash(run / "metrics.jsonl"), name, list(baselines), repr(sorted(options.items())), cache.label_names, len(cache)])
     path = run / f"probe_{hashlib.sha256(facts.encode()).hexdigest()[:12]}.npz"
     if path.exists():
         saved = np.load(path)
