@@ -334,7 +334,7 @@ def read_metrics(path: str | Path) -> list[dict]:
     return records
 
 
-# %% ../nbs/13_train.ipynb #4be9286a
+# %% ../nbs/13_train.ipynb #bca46ecf
 def final_weights_hash(path: str | Path) -> str:
     "`weights_sha256` of the last `end` event of a metrics.jsonl; empty for a run that has not ended."
     ends = [r for r in read_metrics(path) if r.get("event") == "end"]
