@@ -445,7 +445,8 @@ def add_evaluate(sub, parents: list) -> None:
 # %% ../nbs/19_cli.ipynb #29dd4db4
 def cmd_demo(args) -> int:
     "core-ecg demo: run it; print the AUROC table and where the report is."
-    report, table = run_demo(args.out, args.minutes, args.data, args.preset, args.seed, args.batch_size)
+    report, table = run_demo(args.out, args.minutes, args.data, args.preset, args.seed, args.batch_size,
+                             typed_overrides(args.set, CoReConfig))
     print(table)
     print(f"\nreport: {report}")
     return 0
@@ -459,7 +460,8 @@ a 2-D map of the embeddings) and prints the AUROC table. Pretraining takes --min
 
 examples:
   core-ecg demo
-  core-ecg demo --minutes 2 --out quick_demo"""
+  core-ecg demo --minutes 2 --out quick_demo
+  core-ecg demo --set target_ratio=0.583 --out demo_583     # a variant, to compare with the default"""
 
 # %% ../nbs/19_cli.ipynb #b3c021f9
 def add_demo(sub, parents: list) -> None:
@@ -471,6 +473,8 @@ def add_demo(sub, parents: list) -> None:
     p.add_argument("--preset", choices=tuple(PRESETS), default=DEFAULT_PRESET, help="model size (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--batch-size", type=positive_int, default=TrainConfig.batch_size, help="pretraining batch size (default: %(default)s)")
+    p.add_argument("--set", type=key_value, action="append", default=[], metavar="KEY=VALUE",
+                   help="any CoReConfig field, e.g. --set target_ratio=0.583 (repeatable)")
     p.set_defaults(func=cmd_demo)
 
 # %% ../nbs/19_cli.ipynb #b82cfc52

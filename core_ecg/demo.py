@@ -19,7 +19,8 @@ from .model import DEFAULT_PRESET, CoReConfig, CoReECG
 from .train import TrainConfig, pretrain
 
 # %% auto #0
-__all__ = ['default_demo_data', 'plot_reconstruction', 'plot_embedding_map', 'demo_figures', 'demo_report', 'run_demo']
+__all__ = ['default_demo_data', 'plot_reconstruction', 'plot_embedding_map', 'demo_figures', 'demo_report', 'demo_config',
+           'run_demo']
 
 # %% ../nbs/18a_demo.ipynb #90521085
 def default_demo_data() -> Path:
@@ -99,16 +100,19 @@ def demo_figures(out: Path, model: CoReECG, cfg: CoReConfig, cache, df, seed: in
     plot_embedding_map(feats, cache.labels()[va], cache.label_names).savefig(out / "embeddings.png")
 
 # %% ../nbs/18a_demo.ipynb #af34eac9
-def demo_report(data: Path, cache, preset: str, model: CoReECG, state: dict, table: str) -> str:
-    "The text of report.md: the data, the pretraining (from the checkpoint's `state`), the protocol, `table`, the pictures."
+def demo_report(data: Path, cache, preset: str, model: CoReECG, state: dict, table: str,
+                overrides: dict | None = None) -> str:
+    """The text of report.md: the data, the pretraining (preset and `overrides`, the checkpoint's `state`), the protocol,
+    `table`, the pictures."""
     va = cache.split_indices("val")
+    changed = "".join(f", {key}={value}" for key, value in (overrides or {}).items())
     n_params = sum(p.numel() for p in model.parameters())
     return f"""# core-ecg demo
 
 Data: `{data}`: {len(cache)} records ({len(cache.split_indices('train'))} train, {len(va)} val), {cache.fs} Hz,
 {cache.n_samples / cache.fs:g} s, classes {', '.join(cache.label_names)}.
 
-Pretraining: preset `{preset}` ({n_params / 1e6:.1f} M parameters), {state['elapsed_s'] / 60:.1f} min on the train
+Pretraining: preset `{preset}`{changed} ({n_params / 1e6:.1f} M parameters), {state['elapsed_s'] / 60:.1f} min on the train
 split only, {state['step']} steps, {state['samples_seen']} ECGs seen ({state['samples_seen'] / max(state['elapsed_s'], 1e-9):.0f} ECGs/s),
 run folder `run/`.
 
@@ -127,14 +131,20 @@ with the pretraining's initial weights; `handcrafted` are per-lead statistics an
 ![embeddings](embeddings.png)
 """
 
+# %% ../nbs/18a_demo.ipynb #9b05ab9a
+def demo_config(cache, preset: str = DEFAULT_PRESET, overrides: dict | None = None) -> CoReConfig:
+    "The demo's model config: `preset` at the cache's sampling rate and record length, any field set in `overrides`."
+    return CoReConfig.preset(preset, fs=cache.fs, seconds=cache.n_samples / cache.fs, **(overrides or {}))
+
 # %% ../nbs/18a_demo.ipynb #a37ae152
 def run_demo(out: str | Path = "demo_report", minutes: float = 6.0, data: str | Path | None = None, preset: str = DEFAULT_PRESET,
-             seed: int = 0, batch_size: int = TrainConfig.batch_size) -> tuple[Path, str]:
-    "Pretrain on the train split for `minutes`, probe on train, report on val beside baselines; (report.md, AUROC table)."
+             seed: int = 0, batch_size: int = TrainConfig.batch_size, overrides: dict | None = None) -> tuple[Path, str]:
+    """Pretrain on the train split for `minutes`, probe on train, report on val beside baselines; (report.md, AUROC
+    table). `overrides`: CoReConfig fields that differ from the preset."""
     from core_ecg import evaluate as ev
     out, data = Path(out), Path(data) if data else default_demo_data()
     cache = open_cache(data)
-    cfg = CoReConfig.preset(preset, fs=cache.fs, seconds=cache.n_samples / cache.fs)
+    cfg = demo_config(cache, preset, overrides)
     tcfg = TrainConfig(epochs=1000, max_minutes=minutes, split="train", seed=seed, batch_size=batch_size, ckpt_every=50,
                        log_every=10)
     out.mkdir(parents=True, exist_ok=True)
@@ -144,5 +154,5 @@ def run_demo(out: str | Path = "demo_report", minutes: float = 6.0, data: str | 
     df.drop(columns=list(ev.ARRAY_COLUMNS)).to_csv(out / "results.csv", index=False)
     table = ev.results_markdown(df)
     demo_figures(out, model, cfg, cache, df, seed)
-    (out / "report.md").write_text(demo_report(data, cache, preset, model, state, table))
+    (out / "report.md").write_text(demo_report(data, cache, preset, model, state, table, overrides))
     return out / "report.md", table
