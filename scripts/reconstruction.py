@@ -56,7 +56,9 @@ MASKS = {  # name -> make_mask keyword arguments (kind first)
     "stdm (0.5, 0.2)": dict(kind="stdm", time_ratio=0.5, lead_ratio=0.2),
     "random (same ratio)": dict(kind="random", time_ratio=0.5, lead_ratio=0.2),
     "stdm (0.3, 0.2) + random to 0.583": dict(kind="stdm", time_ratio=0.3, lead_ratio=0.2, target_ratio=0.583),
+    "stdm (0.3, 0.2) + random to 0.75": dict(kind="stdm", time_ratio=0.3, lead_ratio=0.2, target_ratio=0.75),
 }
+DEFAULT_MASK = "stdm (0.3, 0.2) + random to 0.75"   # CoReConfig's mask: the floors drawn beside the pretraining curves
 DESIGNS = {  # name -> (decoder, lead embeddings at the time code's scale, zero output head, encoder-input augmentation)
     "before: self-attention, MAE init": ("self", False, False, "none"),
     "self-attention + lead scale + zero head": ("self", True, True, "none"),
@@ -231,30 +233,34 @@ def checkpoint_errors(checkpoints: dict[str, Path], x_val: torch.Tensor) -> pd.D
 # ---------------------------------------------------------------------------------------------- report
 
 def plot(floor: pd.DataFrame | None, coll: pd.DataFrame | None, curve: pd.DataFrame | None, path: Path) -> None:
-    "reconstruction.png: the collapse curves, the attention share, and the pretraining curves against the floors."
+    "reconstruction.png: the collapse curves and the attention share (if run), the pretraining curves against the floors."
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4))
+    panels = (["collapse", "attention"] if coll is not None else []) + (["curves"] if curve is not None else [])
+    if not panels:
+        return
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    ax = dict(zip(panels, axes[0]))
     if coll is not None:
         for name, d in coll.groupby("design", sort=False):
-            ax[0].plot(d["step"], d["other records"], label=name)
+            ax["collapse"].plot(d["step"], d["other records"], label=name)
             if d["attention to visible"].notna().any():
-                ax[1].plot(d["step"], d["attention to visible"], label=name)
-        ax[0].set(title="one batch, random masks: MSE on 64 other records", xlabel="step", ylabel="hidden-patch MSE")
-        ax[0].legend(fontsize=7)
-        ax[1].set(title="self-attention decoder: attention of hidden queries to visible tokens", xlabel="step",
-                  ylabel="share", ylim=(0, None))
-        ax[1].legend(fontsize=7)
+                ax["attention"].plot(d["step"], d["attention to visible"], label=name)
+        ax["collapse"].set(title="one batch, random masks: MSE on 64 other records", xlabel="step", ylabel="hidden-patch MSE")
+        ax["collapse"].legend(fontsize=7)
+        ax["attention"].set(title="self-attention decoder: attention of hidden queries to visible tokens", xlabel="step",
+                            ylabel="share", ylim=(0, None))
+        ax["attention"].legend(fontsize=7)
     if curve is not None:
         for name, d in curve.groupby("run", sort=False):
-            ax[2].plot(d["step"], d["rec"], label=name)
+            ax["curves"].plot(d["step"], d["rec"], label=name)
         if floor is not None:
-            f = floor[(floor["kind"] == "all")].set_index("mask").loc["stdm (0.3, 0.2) + random to 0.583"]
-            ax[2].axhline(f["best visible-only reference"], ls="--", c="k", lw=1, label="RR copy / zero, this mask")
-            ax[2].axhline(f["best oracle reference"], ls=":", c="k", lw=1, label="oracle references, this mask")
-        ax[2].set(title="pretraining: reconstruction loss (train batches)", xlabel="step", ylabel="hidden-patch MSE")
-        ax[2].legend(fontsize=7)
+            f = floor[(floor["kind"] == "all")].set_index("mask").loc[DEFAULT_MASK]
+            ax["curves"].axhline(f["best visible-only reference"], ls="--", c="k", lw=1, label="RR copy / zero, default mask")
+            ax["curves"].axhline(f["best oracle reference"], ls=":", c="k", lw=1, label="oracle references, default mask")
+        ax["curves"].set(title="pretraining: reconstruction loss (train batches)", xlabel="step", ylabel="hidden-patch MSE")
+        ax["curves"].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -66,8 +66,10 @@ def run_facts(run: Path) -> dict:
     recs = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
     logged = [r for r in recs if "loss" in r]
     end = [r for r in recs if r.get("event") == "end"][-1]
-    return {"steps": end["step"], "minutes": end["elapsed_s"] / 60, "ecgs_per_s": sum(r["ecgs_per_s"] for r in logged) / len(logged),
-            "final rec": logged[-1]["rec"], "final con": logged[-1]["con"],
+    last = logged[-1] if logged else {}                                  # a run of 0 steps (random init) logs no loss
+    return {"steps": end["step"], "minutes": end["elapsed_s"] / 60,
+            "ecgs_per_s": np.mean([r["ecgs_per_s"] for r in logged]) if logged else np.nan,
+            "final rec": last.get("rec", np.nan), "final con": last.get("con", np.nan),
             "command": (run / "command.txt").read_text().strip() if (run / "command.txt").exists() else ""}
 
 
