@@ -22,7 +22,7 @@ and, when --lead-sets is given, leads); `d vs` compares it with the reference un
 item pairs Ai with Bi under each protocol, fraction and lead set, over every seed (one pair per run and seed).
 
 Writes OUT.csv (one row per encoder), OUT_pairs.csv (one row per --pairs item) and OUT.md (the tables, each run's
-command, steps, ECGs/s and final losses).
+command, steps, GFLOP per step, ECGs/s and final losses).
 
 Example
   python scripts/synergy.py --runs full=results/runs/a,contrastive=results/runs/b,reconstruction=results/runs/c \\
@@ -46,12 +46,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from core_ecg.cache import ECGCache, open_cache
 from core_ecg.evaluate import ARRAY_COLUMNS, compare, evaluate
 from core_ecg.finetune import FinetuneConfig
 from core_ecg.metrics import paired_bootstrap, paired_bootstrap_mean
-from core_ecg.train import final_weights_hash
+from core_ecg.model import CoReConfig
+from core_ecg.train import final_weights_hash, step_flops
 
 log = logging.getLogger("synergy")
 
@@ -61,13 +63,23 @@ def text_table(df: pd.DataFrame) -> str:
     return "```\n" + df.to_string(index=False) + "\n```"
 
 
-def run_facts(run: Path) -> dict:
-    "Steps, minutes, mean ECGs/s and last logged losses of a run folder, and its command."
+def run_gflop(run: Path, cache: ECGCache) -> float:
+    """GFLOP of one pretraining step of a run folder's model at its batch size (`core_ecg.train.step_flops`: forward
+    and backward of the joint loss, matrix products and attention, on 8 records of `cache`, scaled to the batch)."""
+    saved = json.loads((run / "config.json").read_text())
+    cfg = CoReConfig.from_saved(saved["model_config"])
+    x = torch.from_numpy(np.asarray(cache.signals[:8], np.float32))
+    return step_flops(cfg, saved["train_config"]["batch_size"], x) / 1e9
+
+
+def run_facts(run: Path, cache: ECGCache) -> dict:
+    "Steps, minutes, GFLOP per step, mean ECGs/s and last logged losses of a run folder, and its command."
     recs = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
     logged = [r for r in recs if "loss" in r]
     end = [r for r in recs if r.get("event") == "end"][-1]
     last = logged[-1] if logged else {}                                  # a run of 0 steps (random init) logs no loss
     return {"steps": end["step"], "minutes": end["elapsed_s"] / 60,
+            "gflop_per_step": run_gflop(run, cache) if logged else np.nan,
             "ecgs_per_s": np.mean([r["ecgs_per_s"] for r in logged]) if logged else np.nan,
             "final rec": last.get("rec", np.nan), "final con": last.get("con", np.nan),
             "command": (run / "command.txt").read_text().strip() if (run / "command.txt").exists() else ""}
@@ -172,6 +184,7 @@ def main(argv=None) -> int:
     df = pd.concat(frames, ignore_index=True)
     df["run"] = df[["encoder", *condition]].astype(str).agg("|".join, axis=1)
     ref = named[0][0]
+    facts = {name: run_facts(run, cache) for name, run in runs.items()}
     rows = []
     for r in df.to_dict("records"):
         row = {k: r[k] for k in ("encoder", *condition, "macro_auroc", "ci_low", "ci_high", "macro_f1")}
@@ -180,7 +193,7 @@ def main(argv=None) -> int:
             d = compare(df, r["run"], ref_run, n_boot=args.n_boot)
             row.update({f"d vs {ref}": d.estimate, "d_low": d.low, "d_high": d.high})
         if r["encoder"] in runs:
-            row.update(run_facts(runs[r["encoder"]]))
+            row.update(facts[r["encoder"]])
         rows.append(row)
     table = pd.DataFrame(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
