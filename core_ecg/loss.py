@@ -15,8 +15,8 @@ from .model import CoReConfig, CoReECG
 from .stdm import make_mask, query_subset, token_kinds
 
 # %% auto #0
-__all__ = ['LOSS_TERMS', 'distributed_world', 'gather_with_grad', 'info_nce', 'patch_norm', 'masked_mse',
-           'reconstruction_alignment', 'pretrain_loss']
+__all__ = ['LOSS_TERMS', 'distributed_world', 'gather_with_grad', 'info_nce', 'patch_norm', 'masked_mse', 'cross_view_nce',
+           'pretrain_loss']
 
 # %% ../nbs/11_loss.ipynb #6b77c5cb
 class _AllGatherSum(torch.autograd.Function):
@@ -78,11 +78,13 @@ def masked_mse(pred: Tensor, target: Tensor, mask: Tensor, norm_target: bool = F
         return (err * m).sum() / m.sum().clamp_min(1.0)
 
 # %% ../nbs/11_loss.ipynb #e8be2433
-def reconstruction_alignment(z_rec: Tensor, z: Tensor, tau: float = CoReConfig.tau) -> Tensor:
-    """InfoNCE between the projections of the two views' reconstructions z_rec (2B, d) and the *other* view's
-    projections z (2B, d), detached: the reconstruction is pulled to its instance, the views are not pulled to it."""
-    (r1, r2), (z1, z2) = z_rec.chunk(2), z.detach().chunk(2)
-    return (info_nce(r1, z2, tau) + info_nce(r2, z1, tau)) / 2
+def cross_view_nce(z: Tensor, targets: Tensor, tau: float = CoReConfig.tau) -> Tensor:
+    """InfoNCE between projections z (2B, d) of two stacked views and the *other* view's targets (2B, d), detached:
+    each z is pulled to its instance's target, the targets are not pulled to it. The alignment term (z: the
+    reconstructions' projections, targets: the views'), and the contrastive term with a momentum target (z: the masked
+    views', targets: the target's projections of the whole views)."""
+    (z1, z2), (t1, t2) = z.chunk(2), targets.detach().chunk(2)
+    return (info_nce(z1, t2, tau) + info_nce(z2, t1, tau)) / 2
 
 # %% ../nbs/11_loss.ipynb #d3cda92c
 LOSS_TERMS = ("loss", "rec", "con", "align")   # the terms pretrain_loss returns, logged by the trainer
@@ -106,13 +108,16 @@ def pretrain_loss(model: CoReECG | nn.Module, x: Tensor, generator: torch.Genera
         queries = query_subset(mask, cfg.rec_fraction, generator) if cfg.w_rec > 0 else mask
     out = model(views, mask, n_views=n_views, queries=queries)
     zero = x.new_zeros(())
-    con = info_nce(*out["z"].chunk(2), tau=cfg.tau) if n_views == 2 else zero
+    con = zero
+    if n_views == 2:
+        con = (info_nce(*out["z"].chunk(2), tau=cfg.tau) if out["z_target"] is None
+               else cross_view_nce(out["z"], out["z_target"], cfg.tau))
     rec, target = zero, None
     if out["pred"] is not None:
         target = net.patchify(views if cfg.rec_target == "view" else x.repeat(n_views, 1, 1))
         scored = queries & token_kinds(mask)["column"] if cfg.rec_tokens == "columns" else queries
         rec = masked_mse(out["pred"], target, scored, cfg.norm_target)
-    align = reconstruction_alignment(out["z_rec"], out["z"], cfg.tau) if out["z_rec"] is not None else zero
+    align = cross_view_nce(out["z_rec"], out["z"], cfg.tau) if out["z_rec"] is not None else zero
     result = {"loss": cfg.w_rec * rec + cfg.w_con * con + cfg.w_align * align, "rec": rec, "con": con, "align": align}
     if return_outputs:
         result.update({"pred": out["pred"], "target": target, "mask": mask, "queries": queries, "views": views,

@@ -44,6 +44,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "rec_target": ("clean", "view"),
     "con_views": ("masked", "whole"),
     "dec_context": ("visible", "global"),
+    "con_target": ("online", "momentum"),
 }
 GLOBAL_TOKENS = 8            # tokens the global vector is split into when it is the decoder's only context
 
@@ -103,6 +104,12 @@ class CoReConfig:
     con_views: str = setting("masked", "what the contrastive loss and the decoder's global vector see: the masked views "
                              "(one encoder pass per view), or the whole views, encoded once more without the mask",
                              choices=CHOICES["con_views"])
+    con_target: str = setting("online", "what each masked view's projection is contrasted with: the other masked view "
+                              "through the same network (online), or the other view encoded whole by a moving average of "
+                              "the encoder and projector (momentum: the target branch of CMAE and MoCo v3)",
+                              choices=CHOICES["con_target"])
+    target_momentum: float = setting(0.996, "con_target='momentum': after each optimiser step the target's weights move "
+                                     "by 1 - this towards the network's", type=ratio)
 
     def __post_init__(self):
         self.validate()
@@ -176,6 +183,11 @@ def validate(self: CoReConfig) -> None:
                          f"(the self decoder computes every place anyway), got decoder={self.decoder!r}")
     if self.con_views == "whole" and self.w_con == 0:
         raise ValueError("CoReConfig: con_views='whole' encodes the whole views for the contrastive loss; it needs w_con > 0")
+    if self.con_target == "momentum" and (self.w_con == 0 or self.con_views != "masked"):
+        raise ValueError(f"CoReConfig: con_target='momentum' contrasts masked views with whole ones; it needs w_con > 0 "
+                         f"and con_views='masked', got w_con={self.w_con}, con_views={self.con_views!r}")
+    if not 0.0 <= self.target_momentum < 1.0:
+        raise ValueError(f"CoReConfig: target_momentum={self.target_momentum} must be in [0, 1)")
     if self.dec_context == "global" and (self.decoder != "cross" or self.global_cond == "none"):
         raise ValueError(f"CoReConfig: dec_context='global' decodes from the global vector alone; it needs decoder='cross' "
                          f"and global_cond own or cross, got decoder={self.decoder!r}, global_cond={self.global_cond!r}")
@@ -340,6 +352,10 @@ class CoReECG(nn.Module):
         if cfg.w_con > 0:
             self.projector = nn.Sequential(nn.Linear(cfg.global_dim, cfg.proj_hidden), nn.GELU(),
                                            nn.Linear(cfg.proj_hidden, cfg.proj_dim))
+        self.target = None
+        if cfg.con_target == "momentum":   # encoder and projector again, moved by update_target, never by gradients
+            self.target = CoReECG(CoReConfig.from_dict({**cfg.to_dict(), "w_rec": 0.0, "w_align": 0.0,
+                                                        "con_target": "online"})).requires_grad_(False)
         self.reset_parameters()
 
 # %% ../nbs/07_model.ipynb #bc6d63c8
@@ -349,7 +365,8 @@ ENCODER_PARTS = ("patch_embed", "lead_embed", "cls_token", "blocks", "norm")   #
 @patch
 def reset_parameters(self: CoReECG) -> None:
     """MAE's init (xavier-uniform linear weights, zero biases, unit LayerNorms, trunc-normal(0.02) tokens), except:
-    lead embeddings at the scale of the time embedding (LEAD_EMBED_STD) and a zero decoder output head."""
+    lead embeddings at the scale of the time embedding (LEAD_EMBED_STD) and a zero decoder output head; a momentum
+    target starts as a copy of the encoder and projector."""
     for p in (self.cls_token, getattr(self, "mask_token", None)):
         if p is not None:
             nn.init.trunc_normal_(p, std=0.02)
@@ -365,16 +382,18 @@ def reset_parameters(self: CoReECG) -> None:
             nn.init.zeros_(m.bias)
     if self.decoder is not None:
         nn.init.zeros_(self.decoder["head"].weight)
+    if self.target is not None:
+        self.update_target(momentum=0.0)
 
 # %% ../nbs/07_model.ipynb #f182c774
 @patch
 def param_counts(self: CoReECG) -> dict[str, int]:
-    "Parameters per part: encoder (tokeniser + blocks + norm), decoder, projector, total."
+    "Parameters per part: encoder (tokeniser + blocks + norm), decoder, projector, momentum target (not trained), total."
     count = lambda ps: sum(p.numel() for p in ps)
     enc = count([self.lead_embed, self.cls_token]) + sum(count(m.parameters()) for m in (self.patch_embed, self.blocks, self.norm))
     total = count(self.parameters())
-    proj = count(self.projector.parameters()) if self.projector is not None else 0
-    return {"encoder": enc, "decoder": total - enc - proj, "projector": proj, "total": total}
+    proj, target = (count(m.parameters()) if m is not None else 0 for m in (self.projector, self.target))
+    return {"encoder": enc, "decoder": total - enc - proj - target, "projector": proj, "target": target, "total": total}
 
 # %% ../nbs/07_model.ipynb #dba367f5
 @patch
@@ -499,6 +518,27 @@ def _decode_cross(self: CoReECG, visible: Tensor, pos: Tensor, mask: Tensor, c: 
     out = dec["head"](dec["norm"](q))                                          # (B, K, P)
     return out.new_zeros(B, L * N, out.shape[-1]).scatter(1, hid[..., None].expand_as(out), out).view(B, L, N, -1)
 
+# %% ../nbs/07_model.ipynb #34b14e2f
+@patch
+@torch.no_grad()
+def update_target(self: CoReECG, momentum: float | None = None) -> None:
+    "Move the momentum target towards the network: t <- m t + (1 - m) p per weight (m = cfg.target_momentum; 0 copies)."
+    if self.target is None:
+        raise RuntimeError("this model was built with con_target='online': it has no momentum target")
+    m = self.cfg.target_momentum if momentum is None else momentum
+    own = dict(self.named_parameters())
+    for name, t in self.target.named_parameters():
+        t.mul_(m).add_(own[name], alpha=1 - m)
+
+# %% ../nbs/07_model.ipynb #b561644f
+@patch
+def target_projection(self: CoReECG, x: Tensor) -> Tensor | None:
+    "The momentum target's projections (B, proj_dim) of the views x (B, L, T) encoded whole, without gradient; None without a target."
+    if self.target is None:
+        return None
+    with torch.no_grad():
+        return self.target.project(self.target.global_vector(self.target.encode(x)))
+
 # %% ../nbs/07_model.ipynb #ba83f98f
 @patch
 def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_cond: str | None = None,
@@ -510,8 +550,9 @@ def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_con
     whole (no mask), and the masked pass, skipped without a decoder, only feeds the decoder. With cfg.w_align > 0,
     'z_rec' is the projection of the global vector of the *reconstruction*: the predicted patches alone (the visible
     ones hidden) encoded again; else None. With cfg.dec_layer = k > 0 the decoder reads the tokens of encoder block k,
-    not the last. `queries` (default: every hidden place) are the places the decoder rebuilds (`decode`).
-    Going through forward lets DDP see the whole pass."""
+    not the last. `queries` (default: every hidden place) are the places the decoder rebuilds (`decode`). With
+    cfg.con_target='momentum', 'z_target' is the momentum target's projection of each view encoded whole (no
+    gradient); else None. Going through forward lets DDP see the whole pass."""
     whole = self.encode(x) if self.cfg.con_views == "whole" else None
     if whole is not None and self.decoder is None:
         h, tapped = whole, None
@@ -529,4 +570,4 @@ def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_con
         if self.cfg.w_align > 0:
             rebuilt = mask if queries is None else queries
             z_rec = self.project(self.global_vector(self.encode(pred.flatten(-2), ~rebuilt)))
-    return {"h": h, "global": g, "z": z, "pred": pred, "z_rec": z_rec}
+    return {"h": h, "global": g, "z": z, "pred": pred, "z_rec": z_rec, "z_target": self.target_projection(x)}

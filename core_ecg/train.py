@@ -501,6 +501,8 @@ def train_step(run: Run, batches: Iterator) -> dict:
         run.state.nonfinite_total += 1; run.state.nonfinite_streak += 1
     else:
         run.optimizer.step(); run.state.nonfinite_streak = 0
+        if run.model.target is not None:
+            run.model.update_target()
     lr = run.scheduler.get_last_lr()[0]
     run.optimizer.zero_grad(set_to_none=True)
     with warnings.catch_warnings():   # torch warns when a skipped first step leaves the optimiser unstepped: intended here

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from core_ecg.cache import open_cache
 from core_ecg.checkpoint import from_checkpoint
 from core_ecg.fda import augment
-from core_ecg.loss import masked_mse, reconstruction_alignment
+from core_ecg.loss import cross_view_nce, masked_mse
 from core_ecg.stdm import make_mask
 
 
@@ -55,7 +55,7 @@ def relay_batch(model, x: torch.Tensor, seed: int) -> list[dict]:
         pred = model.decode(h, mask, cond)
         z_rec = model.project(model.global_vector(model.encode(pred.flatten(-2), ~mask)))
         hit = retrieval(z_rec, z)
-        rows.append(dict(decoded_with=name, align=float(reconstruction_alignment(z_rec, z, cfg.tau)),
+        rows.append(dict(decoded_with=name, align=float(cross_view_nce(z_rec, z, cfg.tau)),
                          rec=float(masked_mse(pred, target, mask)),
                          top1_own_record=float(np.mean(hit == record.numpy())),
                          top1_given_vector=float(np.mean(hit == (src % B).numpy())) if cfg.global_cond == "cross" else np.nan))
