@@ -544,7 +544,7 @@ def target_projection(self: CoReECG, x: Tensor) -> Tensor | None:
 def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_cond: str | None = None,
             queries: Tensor | None = None) -> dict[str, Tensor | None]:
     """One pretraining pass over `n_views` stacked views x (n_views*B, L, T) with masks (n_views*B, L, N):
-    {'h', 'global', 'z' (None without projector), 'pred' (None without decoder), 'z_rec'}. `global_cond`
+    {'h', 'global', 'z' (None without projector), 'pred' (None without decoder), 'z_rec', 'z_target'}. `global_cond`
     (default cfg.global_cond) picks the conditioning: none, own global vector, or 'cross' = the next view's
     (view 1 gets view 2's and vice versa). With cfg.con_views='whole', 'global' and 'z' come from the views encoded
     whole (no mask), and the masked pass, skipped without a decoder, only feeds the decoder. With cfg.w_align > 0,
