@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['logger', 'PRESETS', 'DEFAULT_PRESET', 'LEAD_EMBED_STD', 'CHOICES', 'GLOBAL_TOKENS', 'SAVED_BEFORE', 'DECODER_BLOCKS',
            'ENCODER_PARTS', 'CoReConfig', 'sincos_embedding', 'attention', 'Attention', 'mlp', 'Block', 'CrossBlock',
-           'visible_index', 'hidden_index', 'CoReECG']
+           'visible_index', 'hidden_index', 'CoReECG', 'ProjectionPath']
 
 # %% ../nbs/07_model.ipynb #4f207185
 PRESETS: dict[str, dict] = {
@@ -45,6 +45,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "con_views": ("masked", "whole"),
     "dec_context": ("visible", "global"),
     "con_target": ("online", "momentum"),
+    "align_grad": ("all", "decoder"),
 }
 GLOBAL_TOKENS = 8            # tokens the global vector is split into when it is the decoder's only context
 
@@ -92,6 +93,10 @@ class CoReConfig:
     w_rec: float = setting(1.0, "weight of the reconstruction loss, 0 = off")
     w_con: float = setting(1.0, "weight of the contrastive loss, 0 = off")
     w_align: float = setting(0.0, "weight of aligning the reconstruction's global vector with the other view's, 0 = off")
+    align_grad: str = setting("all", "where the alignment term's gradient goes: into the reconstruction and the encoder and "
+                              "projector that read it back (all), or into the reconstruction alone (decoder: the encoder "
+                              "and projector read it with their weights held fixed, so they cannot learn to read a code "
+                              "the decoder writes)", choices=CHOICES["align_grad"])
     tau: float = setting(0.1, "temperature of the contrastive (InfoNCE) loss")
     norm_target: bool = setting(False, "reconstruct each patch normalised (its mean and scale removed)")
     rec_tokens: str = setting("hidden", "the hidden tokens the reconstruction loss scores: all, or only those of time "
@@ -170,6 +175,9 @@ def validate(self: CoReConfig) -> None:
     if self.w_align < 0 or (self.w_align > 0 and (self.w_rec == 0 or self.w_con == 0)):
         raise ValueError(f"CoReConfig: w_align={self.w_align} must be >= 0, and > 0 only with both w_rec and w_con > 0 "
                          f"(it aligns the reconstruction's global vector through the contrastive projector)")
+    if self.align_grad != "all" and self.w_align == 0:
+        raise ValueError(f"CoReConfig: align_grad={self.align_grad!r} says where the alignment term's gradient goes; "
+                         f"it needs w_align > 0")
     if self.rec_tokens == "columns" and (self.masking != "stdm" or self.time_ratio == 0):
         raise ValueError(f"CoReConfig: rec_tokens='columns' scores hidden time columns; it needs masking='stdm' with "
                          f"time_ratio > 0, got masking={self.masking!r}, time_ratio={self.time_ratio}")
@@ -539,6 +547,29 @@ def target_projection(self: CoReECG, x: Tensor) -> Tensor | None:
     with torch.no_grad():
         return self.target.project(self.target.global_vector(self.target.encode(x)))
 
+# %% ../nbs/07_model.ipynb #53a51997
+class ProjectionPath(nn.Module):
+    "A CoReECG's path from patches to contrastive projection (encode, global vector, project) as a module of its own."
+    def __init__(self, net: CoReECG):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        "(B, L, T) and mask (B, L, N) -> projections (B, proj_dim)."
+        return self.net.project(self.net.global_vector(self.net.encode(x, mask)))
+
+# %% ../nbs/07_model.ipynb #9b120ded
+@patch
+def encode_reconstruction(self: CoReECG, pred: Tensor, rebuilt: Tensor) -> Tensor:
+    """Projection (B, proj_dim) of a reconstruction: the patches of pred (B, L, N, P) at the `rebuilt` places (B, L, N)
+    alone, every other place hidden, encoded again. With cfg.align_grad='decoder' the encoder and projector run with
+    their weights detached: the gradient reaches pred, not them."""
+    path, x = ProjectionPath(self), pred.flatten(-2)
+    if self.cfg.align_grad == "all":
+        return path(x, ~rebuilt)
+    fixed = {f"net.{name}": p.detach() for name, p in self.named_parameters()}
+    return torch.func.functional_call(path, fixed, (x, ~rebuilt))
+
 # %% ../nbs/07_model.ipynb #ba83f98f
 @patch
 def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_cond: str | None = None,
@@ -548,8 +579,7 @@ def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_con
     (default cfg.global_cond) picks the conditioning: none, own global vector, or 'cross' = the next view's
     (view 1 gets view 2's and vice versa). With cfg.con_views='whole', 'global' and 'z' come from the views encoded
     whole (no mask), and the masked pass, skipped without a decoder, only feeds the decoder. With cfg.w_align > 0,
-    'z_rec' is the projection of the global vector of the *reconstruction*: the predicted patches alone (the visible
-    ones hidden) encoded again; else None. With cfg.dec_layer = k > 0 the decoder reads the tokens of encoder block k,
+    'z_rec' is the projection of the *reconstruction* (`encode_reconstruction`); else None. With cfg.dec_layer = k > 0 the decoder reads the tokens of encoder block k,
     not the last. `queries` (default: every hidden place) are the places the decoder rebuilds (`decode`). With
     cfg.con_target='momentum', 'z_target' is the momentum target's projection of each view encoded whole (no
     gradient); else None. Going through forward lets DDP see the whole pass."""
@@ -568,6 +598,5 @@ def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_con
         cond = None if mode == "none" else g.roll(x.shape[0] // n_views, 0) if mode == "cross" else g
         pred = self.decode(h if tapped is None else self.decoder["tap_norm"](tapped), mask, cond, queries=queries)
         if self.cfg.w_align > 0:
-            rebuilt = mask if queries is None else queries
-            z_rec = self.project(self.global_vector(self.encode(pred.flatten(-2), ~rebuilt)))
+            z_rec = self.encode_reconstruction(pred, mask if queries is None else queries)
     return {"h": h, "global": g, "z": z, "pred": pred, "z_rec": z_rec, "z_target": self.target_projection(x)}

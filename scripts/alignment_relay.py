@@ -53,7 +53,7 @@ def relay_batch(model, x: torch.Tensor, seed: int) -> list[dict]:
     for name, src in given.items():
         cond = None if cfg.global_cond == "none" else g[src]
         pred = model.decode(h, mask, cond)
-        z_rec = model.project(model.global_vector(model.encode(pred.flatten(-2), ~mask)))
+        z_rec = model.encode_reconstruction(pred, mask)
         hit = retrieval(z_rec, z)
         rows.append(dict(decoded_with=name, align=float(cross_view_nce(z_rec, z, cfg.tau)),
                          rec=float(masked_mse(pred, target, mask)),
