@@ -579,8 +579,8 @@ def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_con
     (default cfg.global_cond) picks the conditioning: none, own global vector, or 'cross' = the next view's
     (view 1 gets view 2's and vice versa). With cfg.con_views='whole', 'global' and 'z' come from the views encoded
     whole (no mask), and the masked pass, skipped without a decoder, only feeds the decoder. With cfg.w_align > 0,
-    'z_rec' is the projection of the *reconstruction* (`encode_reconstruction`); else None. With cfg.dec_layer = k > 0 the decoder reads the tokens of encoder block k,
-    not the last. `queries` (default: every hidden place) are the places the decoder rebuilds (`decode`). With
+    'z_rec' is the projection of the *reconstruction* (`encode_reconstruction`); else None. With cfg.dec_layer = k > 0
+    the decoder reads the tokens of encoder block k, not the last. `queries` (default: every hidden place) are the places the decoder rebuilds (`decode`). With
     cfg.con_target='momentum', 'z_target' is the momentum target's projection of each view encoded whole (no
     gradient); else None. Going through forward lets DDP see the whole pass."""
     whole = self.encode(x) if self.cfg.con_views == "whole" else None
