@@ -580,9 +580,9 @@ def forward(self: CoReECG, x: Tensor, mask: Tensor, n_views: int = 1, global_con
     (view 1 gets view 2's and vice versa). With cfg.con_views='whole', 'global' and 'z' come from the views encoded
     whole (no mask), and the masked pass, skipped without a decoder, only feeds the decoder. With cfg.w_align > 0,
     'z_rec' is the projection of the *reconstruction* (`encode_reconstruction`); else None. With cfg.dec_layer = k > 0
-    the decoder reads the tokens of encoder block k, not the last. `queries` (default: every hidden place) are the places the decoder rebuilds (`decode`). With
-    cfg.con_target='momentum', 'z_target' is the momentum target's projection of each view encoded whole (no
-    gradient); else None. Going through forward lets DDP see the whole pass."""
+    the decoder reads the tokens of encoder block k, not the last. `queries` (default: every hidden place) are the
+    places the decoder rebuilds (`decode`). With cfg.con_target='momentum', 'z_target' is the momentum target's
+    projection of each view encoded whole (no gradient); else None. Going through forward lets DDP see the whole pass."""
     whole = self.encode(x) if self.cfg.con_views == "whole" else None
     if whole is not None and self.decoder is None:
         h, tapped = whole, None
