@@ -21,7 +21,8 @@ reconstruction.md with reconstruction.png:
   checkpoints  the hidden-patch error of trained decoders (--checkpoints NAME=PATH,...) on the val records, under each
             mask, split by kind of token, to read against the floors.
 
-A part whose csv exists is skipped (delete it to redo it).
+A part whose csv exists is reused (delete it to redo it), except that curves and checkpoints are redone when
+their csv does not hold exactly the runs or checkpoints named.
 
 Examples
   python scripts/reconstruction.py --parts floors,collapse              # about 15 min on 2 cores
@@ -292,6 +293,17 @@ def named_paths(parser: argparse.ArgumentParser, text: str, flag: str) -> dict[s
     return {name: Path(path) for name, path in pairs}
 
 
+def reusable(path: Path, part: str, args: argparse.Namespace) -> bool:
+    "Whether the csv of `part` at `path` exists and, for curves and checkpoints, holds exactly the names asked for."
+    if not path.exists():
+        return False
+    key, named = {"curves": ("run", args.runs), "checkpoints": ("checkpoint", args.checkpoints)}.get(part, (None, ""))
+    if key is None:
+        return True
+    wanted = {item.split("=", 1)[0] for item in named.split(",") if item}
+    return set(pd.read_csv(path)[key]) == wanted
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=ROOT / "data" / "ptbxl100")
@@ -312,7 +324,7 @@ def main(argv=None) -> int:
     results = {}
     for part in PARTS:
         path = args.out / f"reconstruction_{part}.csv"
-        if part in parts and not path.exists():
+        if part in parts and not reusable(path, part, args):
             t0 = time.time()
             if part == "floors":
                 df = floors(x_val, cache.fs, 50)
