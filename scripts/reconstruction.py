@@ -285,23 +285,22 @@ def markdown(floor, coll, curve, ckpt, command: str) -> str:
     return "\n".join(parts)
 
 
+NAMED_PARTS = {"curves": ("runs", "run"), "checkpoints": ("checkpoints", "checkpoint")}  # part: (option, csv column)
+
+
 def named_paths(parser: argparse.ArgumentParser, text: str, flag: str) -> dict[str, Path]:
-    "NAME=PATH,... -> {NAME: Path}; a parser error when empty or malformed."
+    "NAME=PATH,... -> {NAME: Path} ({} for an empty text); a parser error when malformed."
     pairs = [item.split("=", 1) for item in text.split(",") if item]
-    if not pairs or any(len(pair) != 2 for pair in pairs):
+    if any(len(pair) != 2 for pair in pairs):
         parser.error(f"{flag}: expected NAME=PATH,..., got {text!r}")
     return {name: Path(path) for name, path in pairs}
 
 
-def reusable(path: Path, part: str, args: argparse.Namespace) -> bool:
-    "Whether the csv of `part` at `path` exists and, for curves and checkpoints, holds exactly the names asked for."
+def reusable(path: Path, part: str, named: dict[str, Path]) -> bool:
+    "Whether the csv of `part` at `path` can stand: it exists and, where names were asked for, holds exactly those."
     if not path.exists():
         return False
-    key, named = {"curves": ("run", args.runs), "checkpoints": ("checkpoint", args.checkpoints)}.get(part, (None, ""))
-    if key is None:
-        return True
-    wanted = {item.split("=", 1)[0] for item in named.split(",") if item}
-    return set(pd.read_csv(path)[key]) == wanted
+    return not named or set(pd.read_csv(path)[NAMED_PARTS[part][1]]) == set(named)
 
 
 def main(argv=None) -> int:
@@ -318,23 +317,26 @@ def main(argv=None) -> int:
     parts = args.parts.split(",")
     if bad := sorted(set(parts) - set(PARTS)):
         p.error(f"--parts: unknown {bad}; choose from {PARTS}")
+    named = {part: named_paths(p, getattr(args, option), f"--{option}") for part, (option, _) in NAMED_PARTS.items()}
     args.out.mkdir(parents=True, exist_ok=True)
     x_val = val_records(args.data)
     cache = open_cache(args.data)
     results = {}
     for part in PARTS:
         path = args.out / f"reconstruction_{part}.csv"
-        if part in parts and not reusable(path, part, args):
+        if part in parts and not reusable(path, part, named.get(part, {})):
             t0 = time.time()
             if part == "floors":
                 df = floors(x_val, cache.fs, 50)
             elif part == "collapse":
                 train = torch.from_numpy(np.asarray(cache.signals[cache.split_indices("train")[:128]], dtype=np.float32))
                 df = collapse(train[:64], train[64:], args.collapse_steps, args.seed)
+            elif not named[part]:
+                p.error(f"--{NAMED_PARTS[part][0]}: NAME=PATH,... needed to make {path}")
             elif part == "curves":
-                df = curves(named_paths(p, args.runs, "--runs"))
+                df = curves(named[part])
             else:
-                df = checkpoint_errors(named_paths(p, args.checkpoints, "--checkpoints"), x_val)
+                df = checkpoint_errors(named[part], x_val)
             df.to_csv(path, index=False)
             log.info("%s: %.0f s", part, time.time() - t0)
         results[part] = pd.read_csv(path) if path.exists() else None
