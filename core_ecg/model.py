@@ -21,8 +21,9 @@ logger = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['logger', 'PRESETS', 'DEFAULT_PRESET', 'LEAD_EMBED_STD', 'CHOICES', 'GLOBAL_TOKENS', 'SAVED_BEFORE', 'DECODER_BLOCKS',
-           'ENCODER_PARTS', 'CoReConfig', 'sincos_embedding', 'attention', 'Attention', 'mlp', 'Block', 'CrossBlock',
-           'visible_index', 'hidden_index', 'CoReECG', 'ProjectionPath']
+           'STEM_CHANNELS', 'STEM_KERNEL', 'STEM_STRIDE', 'ENCODER_PARTS', 'CoReConfig', 'sincos_embedding',
+           'attention', 'Attention', 'mlp', 'Block', 'CrossBlock', 'visible_index', 'hidden_index', 'ConvTokeniser',
+           'CoReECG', 'ProjectionPath']
 
 # %% ../nbs/07_model.ipynb #4f207185
 PRESETS: dict[str, dict] = {
@@ -46,6 +47,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "dec_context": ("visible", "global"),
     "con_target": ("online", "momentum"),
     "align_grad": ("all", "decoder"),
+    "tokeniser": ("linear", "conv"),
 }
 GLOBAL_TOKENS = 8            # tokens the global vector is split into when it is the decoder's only context
 
@@ -64,6 +66,8 @@ class CoReConfig:
     heads: int = setting(4, "attention heads of each encoder block")
     mlp_ratio: float = setting(4.0, "hidden width of every block's MLP, in multiples of its width")
     dropout: float = setting(0.0, "dropout of the attention and MLP outputs")
+    tokeniser: str = setting("linear", "how a patch of one lead becomes a token: one linear map of its samples, or a "
+                             "small convolutional stem inside the patch (conv, ConvTokeniser)", choices=CHOICES["tokeniser"])
     # decoder and projector
     dec_dim: int = setting(128, "width of the decoder's tokens")
     dec_depth: int = setting(2, "decoder blocks")
@@ -331,6 +335,24 @@ def hidden_index(mask: Tensor) -> Tensor:
     _check_mask(mask)
     return _selected_index(mask.flatten(1), "hidden")
 
+# %% ../nbs/07_model.ipynb #ba9a0f4f
+STEM_CHANNELS, STEM_KERNEL, STEM_STRIDE = 32, 5, 5   # ConvTokeniser: channels, kernel, stride of its second convolution
+
+class ConvTokeniser(nn.Module):
+    "Patches (..., P) -> tokens (..., D): two 1-D convolutions inside each patch (GELU after each), then a linear map."
+    def __init__(self, patch_size: int, dim: int, channels: int = STEM_CHANNELS, kernel: int = STEM_KERNEL,
+                 stride: int = STEM_STRIDE):
+        super().__init__()
+        pad = kernel // 2
+        self.patch_size = patch_size
+        self.convs = nn.Sequential(nn.Conv1d(1, channels, kernel, padding=pad), nn.GELU(),
+                                   nn.Conv1d(channels, channels, kernel, stride=stride, padding=pad), nn.GELU())
+        self.proj = nn.Linear(channels * ((patch_size + 2 * pad - kernel) // stride + 1), dim)
+
+    def forward(self, patches: Tensor) -> Tensor:
+        y = self.convs(patches.reshape(-1, 1, self.patch_size))               # (M, C, positions)
+        return self.proj(y.flatten(1)).unflatten(0, patches.shape[:-1])
+
 # %% ../nbs/07_model.ipynb #b2b32629
 class CoReECG(nn.Module):
     "CoRe-ECG: patch-token ViT encoder on visible tokens, conditioned light decoder, MLP projector."
@@ -339,7 +361,7 @@ class CoReECG(nn.Module):
         cfg.validate()
         self.cfg = cfg
         D, dd, P = cfg.dim, cfg.dec_dim, cfg.patch_size
-        self.patch_embed = nn.Linear(P, D)
+        self.patch_embed = nn.Linear(P, D) if cfg.tokeniser == "linear" else ConvTokeniser(P, D)
         self.lead_embed = nn.Parameter(torch.zeros(cfg.n_leads, D))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, D))
         self.blocks = nn.ModuleList([Block(D, cfg.heads, cfg.mlp_ratio, cfg.dropout) for _ in range(cfg.depth)])
@@ -373,8 +395,8 @@ ENCODER_PARTS = ("patch_embed", "lead_embed", "cls_token", "blocks", "norm")   #
 @patch
 def reset_parameters(self: CoReECG) -> None:
     """MAE's init (xavier-uniform linear weights, zero biases, unit LayerNorms, trunc-normal(0.02) tokens), except:
-    lead embeddings at the scale of the time embedding (LEAD_EMBED_STD) and a zero decoder output head; a momentum
-    target starts as a copy of the encoder and projector."""
+    lead embeddings at the scale of the time embedding (LEAD_EMBED_STD), a zero decoder output head and He-normal
+    convolutions in the convolutional tokeniser; a momentum target starts as a copy of the encoder and projector."""
     for p in (self.cls_token, getattr(self, "mask_token", None)):
         if p is not None:
             nn.init.trunc_normal_(p, std=0.02)
@@ -387,6 +409,9 @@ def reset_parameters(self: CoReECG) -> None:
             nn.init.zeros_(m.bias)
         elif isinstance(m, nn.LayerNorm):
             nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Conv1d):     # He init: each convolution is followed by a GELU
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
             nn.init.zeros_(m.bias)
     if self.decoder is not None:
         nn.init.zeros_(self.decoder["head"].weight)
@@ -434,14 +459,17 @@ def encode_and_tap(self: CoReECG, x: Tensor, mask: Tensor | None = None, tap: in
     if not 0 <= tap <= len(self.blocks):
         raise ValueError(f"encode_and_tap: tap={tap}; the encoder has blocks 1..{len(self.blocks)} (0 = none)")
     lead_idx = self.lead_index(x.shape[1], lead_idx, x.device)
-    t = self.patch_embed(self.patchify(x))                                     # (B, L, N, D)
-    B, L, N, D = t.shape
-    t = t + (self.lead_embed[lead_idx][:, None] + sincos_embedding(N, D, x.device)[None]).to(t.dtype)
-    t = t.flatten(1, 2)
-    if mask is not None:
+    patches = self.patchify(x)                                                  # (B, L, N, P)
+    (B, L, N, P), D = patches.shape, self.cfg.dim
+    pos = (self.lead_embed[lead_idx][:, None] + sincos_embedding(N, D, x.device)[None]).flatten(0, 1)   # (L*N, D)
+    patches, pos = patches.flatten(1, 2), pos.expand(B, -1, -1)
+    if mask is not None:                       # keep the visible patches before the tokeniser: it works on them alone
         if mask.shape != (B, L, N):
             raise ValueError(f"mask: expected shape {(B, L, N)} for x {tuple(x.shape)}, got {tuple(mask.shape)}")
-        t = t.gather(1, visible_index(mask)[..., None].expand(-1, -1, D))
+        keep = visible_index(mask)[..., None]
+        patches, pos = patches.gather(1, keep.expand(-1, -1, P)), pos.gather(1, keep.expand(-1, -1, D))
+    t = self.patch_embed(patches)
+    t = t + pos.to(t.dtype)
     t = torch.cat([self.cls_token.to(t.dtype).expand(B, -1, -1), t], 1)
     tapped = None
     for i, blk in enumerate(self.blocks, 1):

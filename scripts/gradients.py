@@ -19,7 +19,7 @@ from core_ecg.loss import pretrain_loss
 
 def encoder_parts(model) -> dict:
     "Encoder parameter lists by part: tokeniser (patch + lead embeddings, cls), block k, final norm."
-    parts = {"tokeniser": [model.patch_embed.weight, model.patch_embed.bias, model.lead_embed, model.cls_token]}
+    parts = {"tokeniser": [*model.patch_embed.parameters(), model.lead_embed, model.cls_token]}
     parts.update({f"block{k}": list(b.parameters()) for k, b in enumerate(model.blocks)})
     parts["norm"] = list(model.norm.parameters())
     return parts
