@@ -16,7 +16,7 @@ from .stdm import make_mask, query_subset, token_kinds
 
 # %% auto #0
 __all__ = ['LOSS_TERMS', 'distributed_world', 'gather_with_grad', 'info_nce', 'patch_norm', 'masked_mse', 'cross_view_nce',
-           'pretrain_loss']
+           'total_loss', 'pretrain_loss']
 
 # %% ../nbs/11_loss.ipynb #6b77c5cb
 class _AllGatherSum(torch.autograd.Function):
@@ -86,6 +86,19 @@ def cross_view_nce(z: Tensor, targets: Tensor, tau: float = CoReConfig.tau) -> T
     (z1, z2), (t1, t2) = z.chunk(2), targets.detach().chunk(2)
     return (info_nce(z1, t2, tau) + info_nce(z2, t1, tau)) / 2
 
+# %% ../nbs/11_loss.ipynb #c1090063
+def total_loss(cfg: CoReConfig, rec: Tensor, con: Tensor, align: Tensor, log_vars: Tensor | None = None) -> Tensor:
+    """The objective the optimiser sees: w_rec*rec + w_con*con + w_align*align (`cfg.loss_balance="fixed"`), or with
+    "uncertainty" rec and con each as w*(exp(-s)*L + s), `log_vars` the learned log-variances s (2,) of rec and con."""
+    fixed = cfg.w_align * align
+    if cfg.loss_balance == "fixed":
+        return cfg.w_rec * rec + cfg.w_con * con + fixed
+    if log_vars is None or log_vars.shape != (2,):
+        raise ValueError("total_loss: loss_balance='uncertainty' needs the model's two log-variances (loss_log_vars)")
+    s = log_vars.float()
+    return cfg.w_rec * (torch.exp(-s[0]) * rec + s[0]) + cfg.w_con * (torch.exp(-s[1]) * con + s[1]) + fixed
+
+
 # %% ../nbs/11_loss.ipynb #d3cda92c
 LOSS_TERMS = ("loss", "rec", "con", "align")   # the terms pretrain_loss returns, logged by the trainer
 
@@ -118,7 +131,7 @@ def pretrain_loss(model: CoReECG | nn.Module, x: Tensor, generator: torch.Genera
         scored = queries & token_kinds(mask)["column"] if cfg.rec_tokens == "columns" else queries
         rec = masked_mse(out["pred"], target, scored, cfg.norm_target)
     align = cross_view_nce(out["z_rec"], out["z"], cfg.tau) if out["z_rec"] is not None else zero
-    result = {"loss": cfg.w_rec * rec + cfg.w_con * con + cfg.w_align * align, "rec": rec, "con": con, "align": align}
+    result = {"loss": total_loss(cfg, rec, con, align, net.loss_log_vars), "rec": rec, "con": con, "align": align}
     if return_outputs:
         result.update({"pred": out["pred"], "target": target, "mask": mask, "queries": queries, "views": views,
                        "global": out["global"]})

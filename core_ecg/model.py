@@ -48,6 +48,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "con_target": ("online", "momentum"),
     "align_grad": ("all", "decoder"),
     "tokeniser": ("linear", "conv"),
+    "loss_balance": ("fixed", "uncertainty"),
 }
 GLOBAL_TOKENS = 8            # tokens the global vector is split into when it is the decoder's only context
 
@@ -97,6 +98,10 @@ class CoReConfig:
     w_rec: float = setting(1.0, "weight of the reconstruction loss, 0 = off")
     w_con: float = setting(1.0, "weight of the contrastive loss, 0 = off")
     w_align: float = setting(0.0, "weight of aligning the reconstruction's global vector with the other view's, 0 = off")
+    loss_balance: str = setting("fixed", "how the reconstruction and contrastive losses are weighed: by w_rec and w_con "
+                                "alone, or each also by exp(-s) of a learned log-variance s, plus s (uncertainty weighting, "
+                                "Kendall et al. 2018: at its optimum exp(s) equals the loss, so each loss enters at w over "
+                                "its own size)", choices=CHOICES["loss_balance"])
     align_grad: str = setting("all", "where the alignment term's gradient goes: into the reconstruction and the encoder and "
                               "projector that read it back (all), or into the reconstruction alone (decoder: the encoder "
                               "and projector read it with their weights held fixed, so they cannot learn to read a code "
@@ -179,6 +184,9 @@ def validate(self: CoReConfig) -> None:
     if self.w_align < 0 or (self.w_align > 0 and (self.w_rec == 0 or self.w_con == 0)):
         raise ValueError(f"CoReConfig: w_align={self.w_align} must be >= 0, and > 0 only with both w_rec and w_con > 0 "
                          f"(it aligns the reconstruction's global vector through the contrastive projector)")
+    if self.loss_balance == "uncertainty" and (self.w_rec == 0 or self.w_con == 0):
+        raise ValueError(f"CoReConfig: loss_balance='uncertainty' balances the reconstruction and contrastive losses; it "
+                         f"needs w_rec and w_con > 0, got w_rec={self.w_rec}, w_con={self.w_con}")
     if self.align_grad != "all" and self.w_align == 0:
         raise ValueError(f"CoReConfig: align_grad={self.align_grad!r} says where the alignment term's gradient goes; "
                          f"it needs w_align > 0")
@@ -382,10 +390,12 @@ class CoReECG(nn.Module):
         if cfg.w_con > 0:
             self.projector = nn.Sequential(nn.Linear(cfg.global_dim, cfg.proj_hidden), nn.GELU(),
                                            nn.Linear(cfg.proj_hidden, cfg.proj_dim))
+        # loss_balance="uncertainty": the learned log-variances s of the reconstruction and contrastive losses (11_loss)
+        self.loss_log_vars = nn.Parameter(torch.zeros(2)) if cfg.loss_balance == "uncertainty" else None
         self.target = None
         if cfg.con_target == "momentum":   # encoder and projector again, moved by update_target, never by gradients
             self.target = CoReECG(CoReConfig.from_dict({**cfg.to_dict(), "w_rec": 0.0, "w_align": 0.0,
-                                                        "con_target": "online"})).requires_grad_(False)
+                                                        "con_target": "online", "loss_balance": "fixed"})).requires_grad_(False)
         self.reset_parameters()
 
 # %% ../nbs/07_model.ipynb #bc6d63c8
@@ -395,8 +405,9 @@ ENCODER_PARTS = ("patch_embed", "lead_embed", "cls_token", "blocks", "norm")   #
 @patch
 def reset_parameters(self: CoReECG) -> None:
     """MAE's init (xavier-uniform linear weights, zero biases, unit LayerNorms, trunc-normal(0.02) tokens), except:
-    lead embeddings at the scale of the time embedding (LEAD_EMBED_STD), a zero decoder output head and He-normal
-    convolutions in the convolutional tokeniser; a momentum target starts as a copy of the encoder and projector."""
+    lead embeddings at the scale of the time embedding (LEAD_EMBED_STD), a zero decoder output head, He-normal
+    convolutions in the convolutional tokeniser and learned loss log-variances at 0 (both losses at their weights); a
+    momentum target starts as a copy of the encoder and projector."""
     for p in (self.cls_token, getattr(self, "mask_token", None)):
         if p is not None:
             nn.init.trunc_normal_(p, std=0.02)
@@ -415,6 +426,8 @@ def reset_parameters(self: CoReECG) -> None:
             nn.init.zeros_(m.bias)
     if self.decoder is not None:
         nn.init.zeros_(self.decoder["head"].weight)
+    if self.loss_log_vars is not None:
+        nn.init.zeros_(self.loss_log_vars)
     if self.target is not None:
         self.update_target(momentum=0.0)
 

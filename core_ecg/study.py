@@ -53,7 +53,8 @@ __all__ = ['log', 'FULL', 'FLAGGED', 'AXES', 'LEAD_SETS', 'ENCODERS', 'VARIANTS'
 FULL = dict(masking="stdm", time_ratio=0.3, lead_ratio=0.2, target_ratio=0.583, augmentation="fda_joint",
             global_cond="cross", w_rec=1.0, w_con=1.0, decoder="cross", dec_context="visible", dec_layer=0, w_align=0.0, align_grad="all",
             rec_tokens="hidden", rec_target="clean", rec_fraction=1.0, tau=0.1, norm_target=False,
-            pool="cls", con_views="masked", con_target="online", target_momentum=0.996, tokeniser="linear")   # the study's reference: the paper's recipe (joint FDA views), pinned, not the defaults
+            pool="cls", con_views="masked", con_target="online", target_momentum=0.996, tokeniser="linear",
+            loss_balance="fixed")   # the study's reference: the paper's recipe (joint FDA views), pinned, not the defaults
 FLAGGED = ("masking", "time_ratio", "lead_ratio", "augmentation", "global_cond", "w_rec", "w_con")   # the rest go by --set
 AXES = ("main", "fractions", "leads", "pool", "seeds")
 LEAD_SETS = ("12", "limb", "precordial", "I", "II")
