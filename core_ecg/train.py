@@ -638,11 +638,14 @@ def fit_schedule(run: Run, seconds_per_step: float, seconds_left: float) -> None
 
 # %% ../nbs/13_train.ipynb #eb75955a
 def log_record(run: Run, window: list[dict], seconds: float, samples: int) -> dict:
-    "Metrics of a log interval: mean finite losses and grad norm, last lr, throughput."
+    """Metrics of a log interval: mean finite losses and grad norm, last lr, throughput; with
+    `loss_balance="uncertainty"` also the learned log-variances s of rec and con now (`s_rec`, `s_con`)."""
     good = [w for w in window if not w["nonfinite"]]
     mean = lambda k: float(np.mean([w[k] for w in good])) if good else None
+    log_vars = run.model.loss_log_vars
+    balance = {} if log_vars is None else dict(zip(("s_rec", "s_con"), log_vars.detach().float().tolist()))
     st = run.state
-    return {"step": st.step, "epoch": st.epoch, **{k: mean(k) for k in (*LOSS_TERMS, "grad_norm")},
+    return {"step": st.step, "epoch": st.epoch, **{k: mean(k) for k in (*LOSS_TERMS, "grad_norm")}, **balance,
             "lr": window[-1]["lr"], "ecgs_per_s": samples / max(seconds, 1e-9), "samples_seen": st.samples_seen,
             "elapsed_s": round(st.elapsed_s, 3), "nonfinite_total": st.nonfinite_total}
 
