@@ -88,14 +88,18 @@ def cross_view_nce(z: Tensor, targets: Tensor, tau: float = CoReConfig.tau) -> T
 
 # %% ../nbs/11_loss.ipynb #c1090063
 def total_loss(cfg: CoReConfig, rec: Tensor, con: Tensor, align: Tensor, log_vars: Tensor | None = None) -> Tensor:
-    """The objective the optimiser sees: w_rec*rec + w_con*con + w_align*align (`cfg.loss_balance="fixed"`), or with
-    "uncertainty" rec and con each as w*(exp(-s)*L + s), `log_vars` the learned log-variances s (2,) of rec and con."""
-    align_term = cfg.w_align * align                         # weighed by w_align alone in both modes
+    """The objective the optimiser sees: w_rec*rec + w_con*con + w_align*align (`cfg.loss_balance="fixed"`), or
+    rec and con each as w*(exp(-s)*L + s), s the learned log-variances `log_vars` (2,) ("uncertainty") or their optimum
+    log L of this batch, detached ("inverse")."""
+    align_term = cfg.w_align * align                         # weighed by w_align alone in every mode
     if cfg.loss_balance == "fixed":
         return cfg.w_rec * rec + cfg.w_con * con + align_term
-    if log_vars is None or log_vars.shape != (2,):
+    if cfg.loss_balance == "inverse":
+        s = torch.stack([rec, con]).detach().float().clamp_min(1e-8).log()
+    elif log_vars is None or log_vars.shape != (2,):
         raise ValueError("total_loss: loss_balance='uncertainty' needs the model's two log-variances (loss_log_vars)")
-    s = log_vars.float()
+    else:
+        s = log_vars.float()
     return cfg.w_rec * (torch.exp(-s[0]) * rec + s[0]) + cfg.w_con * (torch.exp(-s[1]) * con + s[1]) + align_term
 
 

@@ -48,7 +48,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "con_target": ("online", "momentum"),
     "align_grad": ("all", "decoder"),
     "tokeniser": ("linear", "conv"),
-    "loss_balance": ("fixed", "uncertainty"),
+    "loss_balance": ("fixed", "uncertainty", "inverse"),
 }
 GLOBAL_TOKENS = 8            # tokens the global vector is split into when it is the decoder's only context
 
@@ -101,7 +101,8 @@ class CoReConfig:
     loss_balance: str = setting("fixed", "how the reconstruction and contrastive losses are weighed: by w_rec and w_con "
                                 "alone, or each also by exp(-s) of a learned log-variance s, plus s (uncertainty weighting, "
                                 "Kendall et al. 2018: at its optimum exp(s) equals the loss, so each loss enters at w over "
-                                "its own size)", choices=CHOICES["loss_balance"])
+                                "its own size), or with s held at that optimum for every batch (inverse: each loss weighs w "
+                                "over its own detached value)", choices=CHOICES["loss_balance"])
     align_grad: str = setting("all", "where the alignment term's gradient goes: into the reconstruction and the encoder and "
                               "projector that read it back (all), or into the reconstruction alone (decoder: the encoder "
                               "and projector read it with their weights held fixed, so they cannot learn to read a code "
@@ -184,8 +185,8 @@ def validate(self: CoReConfig) -> None:
     if self.w_align < 0 or (self.w_align > 0 and (self.w_rec == 0 or self.w_con == 0)):
         raise ValueError(f"CoReConfig: w_align={self.w_align} must be >= 0, and > 0 only with both w_rec and w_con > 0 "
                          f"(it aligns the reconstruction's global vector through the contrastive projector)")
-    if self.loss_balance == "uncertainty" and (self.w_rec == 0 or self.w_con == 0):
-        raise ValueError(f"CoReConfig: loss_balance='uncertainty' balances the reconstruction and contrastive losses; it "
+    if self.loss_balance != "fixed" and (self.w_rec == 0 or self.w_con == 0):
+        raise ValueError(f"CoReConfig: loss_balance={self.loss_balance!r} balances the reconstruction and contrastive losses; it "
                          f"needs w_rec and w_con > 0, got w_rec={self.w_rec}, w_con={self.w_con}")
     if self.align_grad != "all" and self.w_align == 0:
         raise ValueError(f"CoReConfig: align_grad={self.align_grad!r} says where the alignment term's gradient goes; "
